@@ -1,0 +1,73 @@
+"""Pure text clean-up for page-based formats: running headers/footers, page numbers, hyphenation."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+ZONE = 3  # lines at the top and bottom of a page where running headers/footers live
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-–—]\s*)?(?:(?:sida|sid\.|s\.|page|p\.)\s*)?\d{1,4}(?:\s*(?:av|of|/)\s*\d{1,4})?(?:\s*[-–—])?\s*$",
+    re.IGNORECASE,
+)
+# After a line-end hyphen, these words mean the hyphen is real ("hälso- och sjukvård").
+_KEEP_HYPHEN_BEFORE = frozenset(
+    {"och", "eller", "samt", "respektive", "resp", "till", "som", "men", "liksom", "utan", "and", "or", "to"}
+)
+_HYPHENATED = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ])-\n[ \t]*([a-zà-öø-ÿ][\w]*)")
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+
+def _zones(lines: list[str]) -> list[int]:
+    """Indexes of the first and last ZONE non-empty lines."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return sorted(set(filled[:ZONE] + filled[-ZONE:]))
+
+
+def strip_running_lines(pages: list[str]) -> list[str]:
+    """Remove page numbers and lines repeated at the top/bottom of at least half of the pages."""
+    split = [page.split("\n") for page in pages]
+    with_text = sum(1 for page in pages if page.strip())
+    counts: Counter[str] = Counter()
+    for lines in split:
+        counts.update({_shape(lines[i]) for i in _zones(lines)})
+    threshold = max(2, math.ceil(0.5 * with_text))
+    repeated = {shape for shape, n in counts.items() if n >= threshold and shape} if with_text >= 3 else set()
+    cleaned = []
+    for lines in split:
+        drop = {i for i in _zones(lines) if _shape(lines[i]) in repeated or _PAGE_NUMBER.match(lines[i])}
+        cleaned.append("\n".join(line for i, line in enumerate(lines) if i not in drop).strip("\n"))
+    return cleaned
+
+
+def join_hyphenation(text: str) -> str:
+    """Undo line-break hyphenation ("kompetens-\\nförsörjning"); keep real hyphens ("hälso-\\noch")."""
+
+    def repair(match: re.Match[str]) -> str:
+        before, word = match.group(1), match.group(2)
+        if word.lower() in _KEEP_HYPHEN_BEFORE:
+            return f"{before}- {word}"
+        return f"{before}{word}"
+
+    return _HYPHENATED.sub(repair, text)
+
+
+def clean_pages(pages: list[str]) -> list[str]:
+    """Running lines removed, then hyphenation undone, page by page; trailing spaces trimmed."""
+    stripped = strip_running_lines(pages)
+    return [join_hyphenation(re.sub(r"[ \t]+\n", "\n", page)).strip() for page in stripped]
+
+
+def page_ranges(numbers: list[int]) -> str:
+    """[3, 4, 5, 7] -> '3–5, 7'."""
+    parts: list[str] = []
+    for n in sorted(numbers):
+        if parts and parts[-1].split("–")[-1] == str(n - 1):
+            parts[-1] = f"{parts[-1].split('–')[0]}–{n}"
+        else:
+            parts.append(str(n))
+    return ", ".join(parts)

@@ -1,0 +1,23 @@
+"""vkb's knowledge base: documents, chunks and vectors, kept consistent; search and citations."""
+
+from kb.embedding import Embedder, ModelUnavailable, load_embedder
+from kb.knowledge_base import IndexBusy, KnowledgeBase
+from kb.records import Chunk, DocumentMetadata, DocumentRecord, PageSpan
+from kb.settings import Settings, SettingsError, load_settings
+from kb.vectors import ModelMismatch
+
+__all__ = [
+    "Chunk",
+    "DocumentMetadata",
+    "DocumentRecord",
+    "Embedder",
+    "IndexBusy",
+    "KnowledgeBase",
+    "ModelMismatch",
+    "ModelUnavailable",
+    "PageSpan",
+    "Settings",
+    "SettingsError",
+    "load_embedder",
+    "load_settings",
+]

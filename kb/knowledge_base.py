@@ -1,0 +1,172 @@
+"""The knowledge base: one registry (SQLite) and one vector collection (Chroma), kept consistent.
+
+Write path for one document (atomic as seen by readers and across crashes):
+  1. stage the new version's chunks in the registry (recorded as pending),
+  2. add its vectors to Chroma under ids `doc_id:version:ordinal`,
+  3. publish: one SQLite transaction makes the new version live,
+  4. delete the old version's vectors.
+A kill between any two steps leaves the old version live; `recover()` (run by every writer before
+it starts) deletes whatever a killed writer staged, so a re-run repairs the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from kb.embedding import Embedder, load_embedder
+from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
+from kb.registry import Registry, chunk_id
+from kb.settings import Settings, load_settings
+from kb.vectors import VectorStore, make_client
+
+
+class IndexBusy(RuntimeError):
+    """Another process is writing to this index."""
+
+
+class KnowledgeBase:
+    """A document index: open it, write documents into it, read them back (search comes with `kb.search`)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, registry: Registry, vectors: VectorStore) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.registry = registry
+        self.vectors = vectors
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> KnowledgeBase:
+        """Open (creating if needed) the index the settings name."""
+        settings = settings or load_settings()
+        embedder = embedder or load_embedder(settings)
+        index_dir = Path(settings.index).expanduser()
+        index_dir.mkdir(parents=True, exist_ok=True)
+        registry = Registry(index_dir / "registry.sqlite3")
+        client = make_client(index_dir, settings.chroma_url)
+        vectors = VectorStore(client, settings.collection, model_name=embedder.name, dimension=embedder.dimension)
+        return cls(settings, embedder, registry, vectors)
+
+    def close(self) -> None:
+        self.registry.close()
+
+    # --- sizes ------------------------------------------------------------------------------------
+    @property
+    def chunk_tokens(self) -> int:
+        """Chunk size in model tokens: the setting, capped at what the model reads."""
+        limit = self.embedder.max_tokens
+        return min(self.settings.chunk_tokens or limit, limit)
+
+    def pipeline_signature(self) -> str:
+        """What, besides a file's bytes and metadata, decides its chunks and vectors."""
+        parts = [
+            self.embedder.name,
+            str(self.chunk_tokens),
+            str(self.settings.chunk_overlap_tokens),
+            self.settings.passage_prefix,
+            CHUNKER_VERSION,
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+    # --- writing ----------------------------------------------------------------------------------
+    def writer_lock(self, timeout: float = 0) -> FileLock:
+        """An exclusive lock for writers of this index (ingest, prune)."""
+        lock = FileLock(str(Path(self.settings.index).expanduser() / "write.lock"), timeout=timeout)
+        try:
+            lock.acquire()
+        except Timeout as exc:
+            raise IndexBusy(
+                f"another vkb process is writing to the index at {self.settings.index}; wait for it to finish"
+            ) from exc
+        return lock
+
+    def recover(self) -> int:
+        """Remove what interrupted writers left behind. Returns the number of abandoned versions removed."""
+        removed = 0
+        live = self.registry.live_versions()
+        for doc_id, version in self.registry.pending_versions():
+            if live.get(doc_id) == version:  # published, old vectors maybe not yet deleted
+                self.vectors.delete_document(doc_id, keep_version=version)
+            else:
+                self.vectors.delete_version(doc_id, version)
+                removed += 1
+            self.registry.discard_pending(doc_id, version)
+        return removed
+
+    def embed_chunks(self, chunks: Sequence[Chunk]) -> np.ndarray:
+        return self.embedder.embed_passages([passage_text(c) for c in chunks])
+
+    def replace_document(
+        self,
+        metadata: DocumentMetadata,
+        *,
+        abs_path: str,
+        fingerprint: str,
+        text: str,
+        pages: Sequence[PageSpan],
+        chunks: Sequence[Chunk],
+        embeddings: np.ndarray,
+        page_count: int | None,
+        warnings: Sequence[str],
+    ) -> str:
+        """Make this the live content of `metadata.doc_id`. Returns the new version."""
+        if len(chunks) != len(embeddings):
+            raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
+        version = hashlib.sha256(f"{fingerprint}\x1f{metadata.model_dump_json()}".encode()).hexdigest()[:12]
+        doc_id = metadata.doc_id
+        self.registry.stage_chunks(doc_id, version, chunks)
+        base = {**metadata.store_fields(), "version": version}
+        self.vectors.add(
+            [chunk_id(doc_id, version, c.ordinal) for c in chunks],
+            embeddings,
+            [_vector_metadata(base, c) for c in chunks],
+        )
+        self.registry.publish(
+            metadata,
+            abs_path=abs_path,
+            fingerprint=fingerprint,
+            version=version,
+            text=text,
+            pages=pages,
+            chunk_count=len(chunks),
+            page_count=page_count,
+            warnings=warnings,
+        )
+        self.vectors.delete_document(doc_id, keep_version=version)
+        return version
+
+    def delete_document(self, doc_id: str) -> None:
+        self.registry.remove(doc_id)
+        self.vectors.delete_document(doc_id)
+
+    # --- reading ----------------------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        return self.registry.documents()
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        return self.registry.document(doc_id)
+
+    def document_text(self, doc_id: str) -> tuple[str, list[PageSpan]] | None:
+        return self.registry.document_text(doc_id)
+
+    def failures(self) -> list[FailureRecord]:
+        return self.registry.failures()
+
+
+CHUNKER_VERSION = "1"
+
+
+def passage_text(chunk: Chunk) -> str:
+    """The text embedded for a chunk: its own text with whitespace folded (the chunker sized it to fit)."""
+    return " ".join(chunk.text.split())
+
+
+def _vector_metadata(base: dict[str, Any], chunk: Chunk) -> dict[str, Any]:
+    meta = {**base, "ordinal": chunk.ordinal}
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    return meta

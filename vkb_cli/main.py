@@ -1,0 +1,162 @@
+"""The `vkb` command line: thin commands over the kb / ingest / catalogue libraries.
+
+Exit codes: 0 success; 1 some input failed (the rest was processed); 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from vkb_cli.render import print_documents, print_ingest_report, print_settings
+
+app = typer.Typer(
+    name="vkb",
+    help="vårdkompetensbasen: search the evidence base on Swedish healthcare workforce supply.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+IndexOption = Annotated[Path | None, typer.Option("--index", help="Index folder (env VKB_INDEX).")]
+ModelOption = Annotated[str | None, typer.Option("--model", help="Embedding model (env VKB_MODEL).")]
+ChromaOption = Annotated[str | None, typer.Option("--chroma-url", help="Chroma server URL (env VKB_CHROMA_URL).")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"vkb: error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the libraries' domain errors into one-line messages and exit code 2."""
+    from ingest import IngestUsageError
+    from kb import IndexBusy, ModelMismatch, ModelUnavailable, SettingsError
+
+    try:
+        yield
+    except (SettingsError, ModelUnavailable, ModelMismatch, IndexBusy, IngestUsageError) as exc:
+        raise fail(str(exc)) from None
+
+
+def open_kb(**overrides: Any) -> Any:
+    from kb import KnowledgeBase, load_settings
+
+    return KnowledgeBase.open(load_settings(**overrides))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
+    index: IndexOption = None,
+    model: ModelOption = None,
+    chroma_url: ChromaOption = None,
+    prune: Annotated[
+        bool, typer.Option(help="Remove indexed documents whose files are gone from these folders.")
+    ] = False,
+    chunk_tokens: Annotated[int | None, typer.Option(help="Chunk size in model tokens (env VKB_CHUNK_TOKENS).")] = None,
+    max_file_mb: Annotated[float | None, typer.Option(help="Largest file accepted, MB (env VKB_MAX_FILE_MB).")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Add or update documents (PDF, DOCX, HTML, Markdown, text) in the knowledge base."""
+    from ingest import ingest_paths
+
+    with user_errors():
+        kb = open_kb(
+            index=index, model=model, chroma_url=chroma_url, chunk_tokens=chunk_tokens, max_file_mb=max_file_mb
+        )
+        report = ingest_paths(paths, kb, prune=prune, progress=progress and sys.stderr.isatty())
+    print_ingest_report(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def docs(
+    index: IndexOption = None,
+    model: ModelOption = None,
+    chroma_url: ChromaOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List indexed documents with their metadata and chunk counts (and files that failed)."""
+    with user_errors():
+        kb = open_kb(index=index, model=model, chroma_url=chroma_url)
+        records, failures = kb.documents(), kb.failures()
+    if as_json:
+        typer.echo(json.dumps([_document_json(r) for r in records], ensure_ascii=False, indent=2))
+        return
+    print_documents(records, failures)
+
+
+def _document_json(record: Any) -> dict[str, Any]:
+    return {
+        **record.metadata.model_dump(),
+        "chunk_count": record.chunk_count,
+        "page_count": record.page_count,
+        "warnings": list(record.warnings),
+        "ingested_at": record.ingested_at,
+        "abs_path": record.abs_path,
+    }
+
+
+@app.command()
+def settings(
+    index: IndexOption = None,
+    model: ModelOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Show every setting, its environment variable and its current value."""
+    from kb import load_settings
+
+    with user_errors():
+        current = load_settings(index=index, model=model, chroma_url=chroma_url)
+    print_settings(current)
+
+
+@app.command("app")
+def run_app(
+    index: IndexOption = None,
+    model: ModelOption = None,
+    chroma_url: ChromaOption = None,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+) -> None:
+    """Start the browser app (Streamlit) on http://ADDRESS:PORT."""
+    from kb import load_settings
+
+    with user_errors():
+        load_settings(index=index, model=model, chroma_url=chroma_url)  # fail early on bad settings
+    env = dict(os.environ)
+    for name, value in (("VKB_INDEX", index), ("VKB_MODEL", model), ("VKB_CHROMA_URL", chroma_url)):
+        if value is not None:
+            env[name] = str(value)
+    entry = Path(__file__).resolve().parent.parent / "app" / "Hem.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(entry),
+        "--server.address",
+        address,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    typer.echo(f"vkb: starting the app on http://{address}:{port} (Ctrl+C stops it)")
+    raise typer.Exit(subprocess.call(command, env=env))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
