@@ -22,24 +22,53 @@ def _shape(line: str) -> str:
     return re.sub(r"\d+", "#", " ".join(line.split())).lower()
 
 
+def _exact(line: str) -> str:
+    return " ".join(line.split()).lower()
+
+
 def _zones(lines: list[str]) -> list[int]:
-    """Indexes of the first and last ZONE non-empty lines."""
+    """Indexes of the first and last non-empty lines (ZONE, but at most a third of the page each)."""
     filled = [i for i, line in enumerate(lines) if line.strip()]
-    return sorted(set(filled[:ZONE] + filled[-ZONE:]))
+    size = max(1, min(ZONE, len(filled) // 3))
+    return sorted(set(filled[:size] + filled[-size:]))
+
+
+def _tracks_page(occurrences: list[tuple[int, str]], threshold: int) -> bool:
+    """Whether some number in the line moves in step with the page ("Rapport 2023, sida 7")."""
+    offsets: Counter[tuple[int, int]] = Counter()
+    for page, line in occurrences:
+        for position, number in enumerate(re.findall(r"\d+", line)):
+            offsets[(position, int(number) - page)] += 1
+    return bool(offsets) and offsets.most_common(1)[0][1] >= threshold
 
 
 def strip_running_lines(pages: list[str]) -> list[str]:
-    """Remove page numbers and lines repeated at the top/bottom of at least half of the pages."""
+    """Remove page numbers and running headers/footers from the top and bottom lines of pages.
+
+    A line goes when its exact text recurs there on at least half of the pages, or when its shape
+    (digits aside) recurs and one of its numbers moves in step with the page number.
+    """
     split = [page.split("\n") for page in pages]
     with_text = sum(1 for page in pages if page.strip())
-    counts: Counter[str] = Counter()
-    for lines in split:
-        counts.update({_shape(lines[i]) for i in _zones(lines)})
     threshold = max(2, math.ceil(0.5 * with_text))
-    repeated = {shape for shape, n in counts.items() if n >= threshold and shape} if with_text >= 3 else set()
+    exact: Counter[str] = Counter()
+    shapes: dict[str, list[tuple[int, str]]] = {}
+    for page_number, lines in enumerate(split, start=1):
+        zone = [lines[i] for i in _zones(lines)]
+        exact.update({_exact(line) for line in zone})
+        for line in zone:
+            shapes.setdefault(_shape(line), []).append((page_number, line))
+    running: set[str] = set()
+    if with_text >= 3:
+        running = {text for text, n in exact.items() if n >= threshold and text}
+        running |= {shape for shape, seen in shapes.items() if "#" in shape and _tracks_page(seen, threshold)}
     cleaned = []
     for lines in split:
-        drop = {i for i in _zones(lines) if _shape(lines[i]) in repeated or _PAGE_NUMBER.match(lines[i])}
+        drop = {
+            i
+            for i in _zones(lines)
+            if _exact(lines[i]) in running or _shape(lines[i]) in running or _PAGE_NUMBER.match(lines[i])
+        }
         cleaned.append("\n".join(line for i, line in enumerate(lines) if i not in drop).strip("\n"))
     return cleaned
 

@@ -1,0 +1,79 @@
+"""Shared fixtures: every test gets its own index folder; a tiny deterministic embedder for fast tests."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb import KnowledgeBase, Settings, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SHARED_CORPUS = SHARED / "corpus"
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words embedder: one token per word or punctuation mark, 64 dimensions."""
+
+    name = "test-hash-embedder"
+    dimension = 64
+    max_tokens = 40
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(_TOKEN.findall(t)) for t in texts]
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dimension, dtype=np.float32)
+        for word in _TOKEN.findall(text.lower()):
+            vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0
+        norm = np.linalg.norm(vector)
+        return vector / norm if norm else vector
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the default index at a temporary folder so no test touches a user's index."""
+    index = tmp_path / "index"
+    monkeypatch.setenv("VKB_INDEX", str(index))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for name in ("VKB_MODEL", "VKB_CHROMA_URL", "VKB_CHUNK_TOKENS"):
+        monkeypatch.delenv(name, raising=False)
+    return index
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture
+def hash_kb(settings: Settings) -> Iterator[KnowledgeBase]:
+    kb = KnowledgeBase.open(settings, embedder=HashEmbedder())
+    yield kb
+    kb.close()
+
+
+@pytest.fixture(scope="session")
+def real_embedder():  # type: ignore[no-untyped-def]
+    from kb import load_embedder
+
+    return load_embedder(load_settings())
+
+
+@pytest.fixture
+def real_kb(settings: Settings, real_embedder) -> Iterator[KnowledgeBase]:  # type: ignore[no-untyped-def]
+    kb = KnowledgeBase.open(settings, embedder=real_embedder)
+    yield kb
+    kb.close()

@@ -1,0 +1,89 @@
+"""DOCX, HTML, Markdown and text readers on real files, and refusal of what vkb cannot read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import DocumentUnreadable, UnsupportedFileType
+from ingest.readers import read_document
+from tests.conftest import SHARED_CORPUS
+from tests.fixtures.documents import write_docx, write_html
+
+
+def test_docx_paragraphs_headings_and_tables_in_order(tmp_path: Path) -> None:
+    doc = read_document(write_docx(tmp_path / "remissvar.docx"))
+    text = doc.text
+    assert text.index("Remissvar om") < text.index("Bemanning i glesbygd") < text.index("Specialistsjuksköterska | 42")
+    assert text.index("Specialistsjuksköterska | 42") < text.index("bostäder för nyanställda")
+    headings = [(h.level, text[h.start : h.end]) for h in doc.headings]
+    assert headings == [(1, "Remissvar om kompetensförsörjning"), (2, "Bemanning i glesbygd")]
+    assert doc.file_metadata["author"] == "Region Jämtland Härjedalen"
+    assert doc.pages == []
+
+
+def test_html_main_text_without_navigation_scripts_or_footer(tmp_path: Path) -> None:
+    doc = read_document(write_html(tmp_path / "sida.html"))
+    assert "Region Västerbotten har erbjudit återvändare" in doc.text
+    assert "locka tillbaka personal" in doc.text  # <b> markup is gone, text kept
+    for boilerplate in ("Startsida", "Om webbplatsen", "alert(", "steal()", "Cookies"):
+        assert boilerplate not in doc.text
+    assert [doc.text[h.start : h.end] for h in doc.headings] == [
+        "Locka tillbaka vårdpersonal",
+        "Erfarenheter från regionerna",
+    ]
+    assert doc.file_metadata["title"] == "Locka tillbaka vårdpersonal"
+
+
+def test_markdown_escapes_and_heading_markers_are_removed_with_an_offset_map(tmp_path: Path) -> None:
+    source = "# Rubrik\n\nhälso\\- och sjukvård, 3\\*4 \\_x\\_\n\n## Del två\n\nSlut."
+    path = tmp_path / "notis.md"
+    path.write_text(source, encoding="utf-8")
+    doc = read_document(path)
+    assert doc.text == "Rubrik\n\nhälso- och sjukvård, 3*4 _x_\n\nDel två\n\nSlut."
+    assert [doc.text[h.start : h.end] for h in doc.headings] == ["Rubrik", "Del två"]
+    start = source.index("sjukvård")
+    assert doc.text[doc.source_to_text(start) : doc.source_to_text(start + len("sjukvård"))] == "sjukvård"
+    end_word = source.index("Slut")
+    assert doc.text[doc.source_to_text(end_word) :].startswith("Slut")
+
+
+def test_seed_document_escapes_are_undone_and_gold_offsets_map() -> None:
+    path = SHARED_CORPUS / "seeds" / "002_77bf05357181f093.txt"
+    source = path.read_text(encoding="utf-8")
+    doc = read_document(path)
+    assert "hälso\\-" not in doc.text and "hälso- och sjukvårdens viktigaste resurs" in doc.text
+    anchor = source.index("En säkrad bemanning")
+    assert doc.text[doc.source_to_text(anchor) :].startswith("En säkrad bemanning")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "warned"),
+    [("utf-8", False), ("utf-8-sig", False), ("cp1252", True)],
+)
+def test_text_encodings(tmp_path: Path, encoding: str, warned: bool) -> None:
+    path = tmp_path / "text.txt"
+    path.write_bytes("Särskilt stöd till äldreomsorgens personal – även i Övertorneå.\r\n".encode(encoding))
+    doc = read_document(path)
+    assert doc.text == "Särskilt stöd till äldreomsorgens personal – även i Övertorneå.\n"
+    assert any("cp1252" in w for w in doc.warnings) is warned
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error", "message"),
+    [
+        ("bild.png", b"\x89PNG\r\n\x1a\n", UnsupportedFileType, "unsupported file type '.png'"),
+        ("skrap.txt", bytes(range(256)) * 10, DocumentUnreadable, "binary"),
+        ("tom.txt", b"  \n\n ", DocumentUnreadable, "empty"),
+        ("trasig.docx", b"PK\x03\x04 not a zip", DocumentUnreadable, "DOCX"),
+        ("tom.html", b"<html><body><script>x()</script></body></html>", DocumentUnreadable, "no visible text"),
+    ],
+)
+def test_unreadable_files_get_a_clear_reason(
+    tmp_path: Path, name: str, content: bytes, error: type[Exception], message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(error, match=message):
+        read_document(path)
