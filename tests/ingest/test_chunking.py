@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -48,7 +50,7 @@ def _check(text: str, chunks: list, max_tokens: int) -> None:  # type: ignore[ty
     assert chunks[-1].char_end == len(text)
     for chunk in chunks:
         assert chunk.text == text[chunk.char_start : chunk.char_end]
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in pairwise(chunks):
         assert after.char_start <= before.char_end  # contiguous or overlapping: no character left out
         assert after.char_start > before.char_start
     for chunk in chunks:

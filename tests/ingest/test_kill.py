@@ -83,7 +83,7 @@ def test_sigkill_mid_ingest_then_rerun_equals_clean_ingest(tmp_path: Path, real_
             process.wait()
     assert kills >= 1, "the ingest finished before it could be killed mid-document"
     rerun = _ingest(root, killed)
-    out, err = rerun.communicate(timeout=300)
+    _, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err.decode()
     docs, chunks = _state(killed, real_embedder)
     assert docs == expected_docs
