@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from kb import KnowledgeBase, Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("VKB_SHARED_DIR", REPO.parent / "shared"))
 SHARED_CORPUS = SHARED / "corpus"
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 

@@ -153,6 +153,8 @@ def run_app(
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
     typer.echo(f"vkb: starting the app on http://{address}:{port} (Ctrl+C stops it)")
     raise typer.Exit(subprocess.call(command, env=env))

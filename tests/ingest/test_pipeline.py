@@ -7,15 +7,15 @@ from pathlib import Path
 
 from ingest import ingest_paths
 from kb import KnowledgeBase
-from tests.conftest import SHARED_CORPUS
+from tests.conftest import REPO
 from tests.fixtures.documents import write_docx, write_html, write_pdf
 
 
 def _corpus(tmp_path: Path) -> Path:
     root = tmp_path / "corpus"
     root.mkdir()
-    for name in ("000_6fc778f79882cfcd.txt", "002_77bf05357181f093.txt", "003_500308792ab731a9.txt"):
-        shutil.copy(SHARED_CORPUS / "seeds" / name, root / name)
+    for seed in (REPO / "data" / "corpus").glob("*.txt"):
+        shutil.copy(seed, root / seed.name)
     write_pdf(root / "rapport.pdf", [["Sida ett om bemanning."], ["Sida två om lön."], ["Sida tre om schema."]])
     write_docx(root / "remissvar.docx")
     write_html(root / "artikel.html")
@@ -51,7 +51,7 @@ def test_changed_file_replaces_its_chunks_and_prune_removes_deleted(tmp_path: Pa
     root = _corpus(tmp_path)
     ingest_paths([root], hash_kb)
     before = _consistent(hash_kb)
-    target = root / "003_500308792ab731a9.txt"
+    target = root / "2017_socialstyrelsen-uka_framtidens-vardkompetens.txt"
     target.write_text("Framtidens vårdkompetens\n\nEn helt ny och kortare text.", encoding="utf-8")
     (root / "artikel.html").unlink()
     report = ingest_paths([root], hash_kb, prune=True)
