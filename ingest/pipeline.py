@@ -208,8 +208,12 @@ def _ingest_one(candidate: _Candidate, manifest: Manifest, kb: KnowledgeBase, re
     except IngestError as exc:
         kb.registry.record_failure(str(path), rel, str(exc))
         return FileOutcome(str(path), "failed", reason=str(exc))
+    except OSError as exc:
+        reason = f"could not read the file ({exc.strerror or exc})"
+        kb.registry.record_failure(str(path), rel, reason)
+        return FileOutcome(str(path), "failed", reason=reason)
     except Exception as exc:  # a library choking on a malformed file must not stop the batch
-        reason = f"could not read the file ({exc.__class__.__name__}: {exc})"
+        reason = f"unexpected error while ingesting ({exc.__class__.__name__}: {exc}); the rest of the batch goes on"
         kb.registry.record_failure(str(path), rel, reason)
         return FileOutcome(str(path), "failed", reason=reason)
 

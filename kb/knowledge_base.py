@@ -14,16 +14,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from filelock import FileLock, Timeout
 
+from kb.citations import Citation, cite
 from kb.embedding import Embedder, load_embedder
+from kb.hits import Hit
 from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 from kb.registry import Registry, chunk_id
 from kb.settings import Settings, load_settings
 from kb.vectors import VectorStore, make_client
+
+if TYPE_CHECKING:
+    from kb.search import Filters, Mode, Searcher
 
 
 class IndexBusy(RuntimeError):
@@ -38,6 +43,7 @@ class KnowledgeBase:
         self.embedder = embedder
         self.registry = registry
         self.vectors = vectors
+        self._searcher: Searcher | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> KnowledgeBase:
@@ -155,6 +161,32 @@ class KnowledgeBase:
 
     def failures(self) -> list[FailureRecord]:
         return self.registry.failures()
+
+    def source_to_text(self, doc_id: str, position: int) -> int:
+        """Map a character position of the document's source file onto its extracted text."""
+        return self.registry.source_to_text(doc_id, position)
+
+    # --- searching --------------------------------------------------------------------------------
+    @property
+    def searcher(self) -> Searcher:
+        if self._searcher is None:
+            from kb.search import Searcher
+
+            self._searcher = Searcher(self)
+        return self._searcher
+
+    def search(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
+        """The passages that best answer `query` (see `kb.search.Searcher`)."""
+        return self.searcher.search(query, k=k, filters=filters, mode=mode)
+
+    def similar(self, hit: Hit, *, k: int = 5) -> list[Hit]:
+        return self.searcher.similar(hit, k=k)
+
+    def cite(self, hit: Hit, *, quote: str | None = None) -> Citation:
+        record = self.document(hit.doc_id)
+        return cite(
+            hit, url=record.metadata.url if record else None, abs_path=record.abs_path if record else None, quote=quote
+        )
 
 
 CHUNKER_VERSION = "1"

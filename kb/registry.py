@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS documents (
     chunk_count INTEGER NOT NULL,
     page_count INTEGER,
     warnings TEXT NOT NULL,
-    ingested_at TEXT NOT NULL
+    ingested_at TEXT NOT NULL,
+    removed TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS documents_abs_path ON documents(abs_path);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -56,6 +57,17 @@ CREATE TABLE IF NOT EXISTS failures (
 
 def chunk_id(doc_id: str, version: str, ordinal: int) -> str:
     return f"{doc_id}:{version}:{ordinal}"
+
+
+def _ranges(positions: Sequence[int]) -> list[list[int]]:
+    """[3, 4, 5, 9] -> [[3, 6], [9, 10]] (sorted positions as half-open ranges)."""
+    ranges: list[list[int]] = []
+    for p in positions:
+        if ranges and ranges[-1][1] == p:
+            ranges[-1][1] = p + 1
+        else:
+            ranges.append([p, p + 1])
+    return ranges
 
 
 def _now() -> str:
@@ -146,13 +158,14 @@ class Registry:
         chunk_count: int,
         page_count: int | None,
         warnings: Sequence[str],
+        removed: Sequence[int] = (),
     ) -> None:
         """Make `version` the live version of the document, in one transaction."""
         with self._transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO documents (doc_id, source_path, abs_path, fingerprint, version, metadata,"
-                " text, pages, chunk_count, page_count, warnings, ingested_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " text, pages, chunk_count, page_count, warnings, ingested_at, removed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     metadata.doc_id,
                     metadata.source_path,
@@ -166,6 +179,7 @@ class Registry:
                     page_count,
                     json.dumps(list(warnings), ensure_ascii=False),
                     _now(),
+                    json.dumps(_ranges(removed)),
                 ),
             )
             conn.execute("DELETE FROM chunks WHERE doc_id = ? AND version != ?", (metadata.doc_id, version))
@@ -220,6 +234,19 @@ class Registry:
         if row is None:
             return None
         return row[0], [PageSpan(*p) for p in json.loads(row[1])]
+
+    def source_to_text(self, doc_id: str, position: int) -> int:
+        """Map a position in the document's source file onto its extracted text (deletions undone)."""
+        with self._lock:
+            row = self._conn.execute("SELECT removed FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        shift = 0
+        for start, end in json.loads(row[0]):
+            if start >= position:
+                break
+            shift += min(end, position) - start
+        return position - shift
 
     def live_versions(self) -> dict[str, str]:
         with self._lock:

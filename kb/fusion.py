@@ -1,0 +1,82 @@
+"""Pure ranking maths: score normalisation, weighted fusion, overlap and near-duplicate removal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts in hybrid ranking (measured on the evaluation queries)."""
+
+    lexical: float = 1.0
+    dense: float = 0.25
+
+
+def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[int]:
+    """Row indexes of the k highest positive scores (within the mask), best first."""
+    if mask is not None:
+        scores = np.where(mask, scores, 0.0)
+    k = min(k, int(np.count_nonzero(scores > 0)))
+    if k <= 0:
+        return []
+    part = np.argpartition(-scores, k - 1)[:k]
+    return [int(i) for i in part[np.argsort(-scores[part], kind="stable")]]
+
+
+def normalise(scores: dict[int, float]) -> dict[int, float]:
+    """Scale to [0, 1] by the best score (0 stays 0)."""
+    if not scores:
+        return {}
+    best = max(scores.values())
+    return {row: (s / best if best > 0 else 0.0) for row, s in scores.items()}
+
+
+def fuse(lexical: dict[int, float], dense: dict[int, float], weights: Weights) -> list[tuple[int, float]]:
+    """Weighted sum of max-normalised lexical and dense scores; rows ranked best first."""
+    lex, den = normalise(lexical), normalise(dense)
+    rows = set(lex) | set(den)
+    fused = {row: weights.lexical * lex.get(row, 0.0) + weights.dense * den.get(row, 0.0) for row in rows}
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def overlaps(a: tuple[str, int, int], b: tuple[str, int, int], threshold: float = 0.5) -> bool:
+    """Whether two (doc_id, start, end) spans of the same document overlap by more than `threshold`."""
+    if a[0] != b[0]:
+        return False
+    shared = min(a[2], b[2]) - max(a[1], b[1])
+    shorter = min(a[2] - a[1], b[2] - b[1])
+    return shorter > 0 and shared / shorter > threshold
+
+
+def shingles(text: str, size: int = 4) -> frozenset[str]:
+    words = text.lower().split()
+    return frozenset(" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1)))
+
+
+def near_duplicate(a: frozenset[str], b: frozenset[str], threshold: float = 0.8) -> bool:
+    if not a or not b:
+        return False
+    return len(a & b) / len(a | b) >= threshold
+
+
+def deduplicate(
+    rows: Sequence[int], spans: Sequence[tuple[str, int, int]], texts: Sequence[str], limit: int
+) -> list[int]:
+    """Keep rows in order, dropping overlapping chunks of one document and near-identical passages."""
+    kept: list[int] = []
+    kept_shingles: list[frozenset[str]] = []
+    for row in rows:
+        if any(overlaps(spans[row], spans[other]) for other in kept):
+            continue
+        current = shingles(texts[row])
+        if any(near_duplicate(current, seen) for seen in kept_shingles):
+            continue
+        kept.append(row)
+        kept_shingles.append(current)
+        if len(kept) >= limit:
+            break
+    return kept

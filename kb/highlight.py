@@ -1,0 +1,58 @@
+"""Pure highlighting: which words of a passage match the query, and a snippet around the best match."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from kb.analysis import Analyzer
+
+SNIPPET_CHARS = 320
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A piece of a passage with the matched words as (start, end) spans into `text`."""
+
+    text: str
+    marks: tuple[tuple[int, int], ...]
+    truncated_start: bool = False
+    truncated_end: bool = False
+
+    def render(self, open_mark: str = "**", close_mark: str = "**") -> str:
+        out, position = [], 0
+        for start, end in self.marks:
+            out += [self.text[position:start], open_mark, self.text[start:end], close_mark]
+            position = end
+        out.append(self.text[position:])
+        body = "".join(out)
+        return f"{'…' if self.truncated_start else ''}{body}{'…' if self.truncated_end else ''}"
+
+
+def match_spans(text: str, query_terms: Collection[str], analyzer: Analyzer) -> list[tuple[int, int]]:
+    """Spans of the words in `text` that share a term (stem or compound part) with the query."""
+    wanted = set(query_terms)
+    return [(t.start, t.end) for t in analyzer.tokens(text) if wanted.intersection(t.terms)]
+
+
+def make_snippet(text: str, spans: list[tuple[int, int]], size: int = SNIPPET_CHARS) -> Snippet:
+    """The window of `size` characters holding the most matches, cut at word boundaries."""
+    clean_start = len(text) - len(text.lstrip())
+    if len(text.strip()) <= size:
+        start, end = clean_start, len(text.rstrip())
+    else:
+        best_start, best_count = clean_start, -1
+        for first, _ in spans or [(clean_start, 0)]:
+            window_start = max(clean_start, first - size // 4)
+            count = sum(1 for s, e in spans if s >= window_start and e <= window_start + size)
+            if count > best_count:
+                best_start, best_count = window_start, count
+        start = best_start
+        while start > clean_start and not text[start - 1].isspace():
+            start -= 1
+        end = min(len(text.rstrip()), start + size)
+        while end < len(text) and end > start and not text[end - 1].isspace() and not text[end].isspace():
+            end -= 1
+        end = end if end > start else min(len(text), start + size)
+    marks = tuple((s - start, e - start) for s, e in spans if s >= start and e <= end)
+    return Snippet(text[start:end], marks, start > clean_start, end < len(text.rstrip()))

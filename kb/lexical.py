@@ -1,0 +1,59 @@
+"""The lexical index: BM25 (bm25s) over Swedish-analysed chunk terms, cached on disk per index generation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+K1 = 1.2
+B = 0.75
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of chunks (row i is chunk_ids[i])."""
+
+    def __init__(self, retriever: bm25s.BM25 | None, chunk_ids: list[str]) -> None:
+        self._retriever = retriever
+        self.chunk_ids = chunk_ids
+        self._vocab: dict[str, int] = dict(retriever.vocab_dict) if retriever is not None else {}
+
+    @classmethod
+    def build(cls, chunk_ids: list[str], term_lists: list[list[str]]) -> LexicalIndex:
+        if not chunk_ids:
+            return cls(None, [])
+        retriever = bm25s.BM25(k1=K1, b=B)
+        retriever.index(term_lists, show_progress=False)
+        return cls(retriever, chunk_ids)
+
+    def __len__(self) -> int:
+        return len(self.chunk_ids)
+
+    def scores(self, weighted_terms: dict[str, float]) -> np.ndarray:
+        """BM25 score of every row for the weighted query terms."""
+        total = np.zeros(len(self.chunk_ids), dtype=np.float32)
+        if self._retriever is None:
+            return total
+        for term, weight in weighted_terms.items():
+            if term in self._vocab:
+                total += weight * self._retriever.get_scores([term]).astype(np.float32)
+        return total
+
+    def save(self, folder: Path) -> None:
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self._retriever is not None:
+            self._retriever.save(str(tmp))
+        (tmp / "chunk_ids.json").write_text(json.dumps(self.chunk_ids), encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)  # readers never see a half-written index
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        chunk_ids = json.loads((folder / "chunk_ids.json").read_text(encoding="utf-8"))
+        retriever = bm25s.BM25.load(str(folder)) if chunk_ids else None
+        return cls(retriever, chunk_ids)

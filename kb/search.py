@@ -1,0 +1,304 @@
+"""Search: plan a query (terms, filters, weights), then run it lexically, densely or as a hybrid.
+
+The searcher works on a snapshot of the live chunks (`ChunkTable`) taken from the registry in one
+read and rebuilt whenever the registry's generation changes, so a document is seen either fully old
+or fully new. Filters become a boolean mask over the snapshot's rows, applied to the lexical scores
+directly and to dense results after (or, when selective, before) the vector query.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from kb.analysis import Analyzer
+from kb.fusion import Weights, deduplicate, fuse, top_k
+from kb.highlight import make_snippet, match_spans
+from kb.hits import Hit
+from kb.knowledge_base import KnowledgeBase
+from kb.lexical import LexicalIndex
+from kb.records import Chunk, DocumentRecord
+from kb.vocabulary import DOC_TYPES, STAKEHOLDERS
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
+CANDIDATES = 100  # per signal, before fusion
+PREFILTER_LIMIT = 20_000  # a filter allowing at most this many chunks is searched exactly among them
+MAX_QUERY_CHARS = 2_000
+
+
+class SearchError(ValueError):
+    """The search request cannot be run as given."""
+
+
+class UnknownFilterValue(SearchError):
+    def __init__(self, field_name: str, value: str, allowed: Sequence[str]) -> None:
+        shown = ", ".join(allowed[:25]) + (f", … ({len(allowed)} in all)" if len(allowed) > 25 else "")
+        super().__init__(f"unknown {field_name} {value!r}; allowed: {shown}")
+        self.field = field_name
+        self.value = value
+        self.allowed = tuple(allowed)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to search among. Empty tuples and None mean no restriction."""
+
+    doc_types: tuple[str, ...] = ()
+    stakeholders: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    languages: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self == Filters()
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """What a search will do, inspectable before it runs."""
+
+    query: str
+    mode: Mode
+    k: int
+    terms: dict[str, float]
+    filters: Filters
+    weights: Weights
+    candidates: int
+
+
+@dataclass
+class ChunkTable:
+    """A consistent snapshot of the live chunks, their documents and the lexical index."""
+
+    generation: int
+    chunk_ids: list[str]
+    chunks: list[Chunk]
+    doc_rows: np.ndarray  # document index per chunk row
+    documents: list[DocumentRecord]
+    lexical: LexicalIndex
+    row_of: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.row_of = {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
+
+    def spans(self) -> list[tuple[str, int, int]]:
+        return [
+            (self.documents[d].doc_id, c.char_start, c.char_end)
+            for d, c in zip(self.doc_rows, self.chunks, strict=True)
+        ]
+
+
+class Searcher:
+    """Runs searches over one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, analyzer: Analyzer | None = None, weights: Weights | None = None) -> None:
+        self.kb = kb
+        self.analyzer = analyzer or Analyzer()
+        self.weights = weights or Weights()
+        self._table: ChunkTable | None = None
+        self._lock = threading.Lock()
+
+    # --- the snapshot ----------------------------------------------------------------------------
+    def table(self) -> ChunkTable:
+        generation = self.kb.registry.generation()
+        with self._lock:
+            if self._table is None or self._table.generation != generation:
+                self._table = self._load_table(generation)
+            return self._table
+
+    def _load_table(self, generation: int) -> ChunkTable:
+        documents = self.kb.documents()
+        index_of = {record.doc_id: i for i, record in enumerate(documents)}
+        live = self.kb.registry.live_chunks()
+        live = [(cid, doc_id, chunk) for cid, doc_id, chunk in live if doc_id in index_of]
+        chunk_ids = [cid for cid, _, _ in live]
+        doc_rows = np.array([index_of[doc_id] for _, doc_id, _ in live], dtype=np.int32)
+        chunks = [chunk for _, _, chunk in live]
+        folder = Path(self.kb.settings.index).expanduser() / "lexical" / f"g{generation}"
+        lexical = None
+        if folder.exists():
+            try:
+                lexical = LexicalIndex.load(folder)
+            except (OSError, ValueError):
+                lexical = None
+            if lexical is not None and lexical.chunk_ids != chunk_ids:
+                lexical = None
+        if lexical is None:
+            texts = [self._lexical_text(documents[d], c) for d, c in zip(doc_rows, chunks, strict=True)]
+            lexical = LexicalIndex.build(chunk_ids, [self.analyzer.terms(t) for t in texts])
+            self._save_lexical(lexical, folder)
+        return ChunkTable(generation, chunk_ids, chunks, doc_rows, documents, lexical)
+
+    @staticmethod
+    def _lexical_text(document: DocumentRecord, chunk: Chunk) -> str:
+        return "\n".join([document.metadata.title, *chunk.heading_path, chunk.text])
+
+    @staticmethod
+    def _save_lexical(lexical: LexicalIndex, folder: Path) -> None:
+        try:
+            lexical.save(folder)
+            for old in folder.parent.iterdir():
+                if old.name != folder.name and not old.name.endswith(".tmp"):
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass  # a read-only index folder: the index still works, it is rebuilt per process
+
+    # --- planning ---------------------------------------------------------------------------------
+    def plan(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid") -> SearchPlan:
+        if mode not in MODES:
+            raise SearchError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
+        if not 1 <= k <= 1000:
+            raise SearchError("k must be between 1 and 1000")
+        filters = filters or Filters()
+        self.validate(filters)
+        query = " ".join(query.split())[:MAX_QUERY_CHARS]
+        return SearchPlan(
+            query, mode, k, self.analyzer.query_terms(query), filters, self.weights, max(CANDIDATES, 3 * k)
+        )
+
+    def validate(self, filters: Filters) -> None:
+        """Raise `UnknownFilterValue` for any value that cannot match (listing the allowed ones)."""
+        table = self.table()
+        known_orgs = sorted({d.metadata.organisation for d in table.documents if d.metadata.organisation})
+        known_languages = sorted({d.metadata.language for d in table.documents})
+        known_ids = sorted(d.doc_id for d in table.documents)
+        checks = [
+            ("doc_type", filters.doc_types, DOC_TYPES),
+            ("stakeholder", filters.stakeholders, STAKEHOLDERS),
+            ("organisation", filters.organisations, known_orgs),
+            ("language", filters.languages, known_languages),
+            ("doc_id", filters.doc_ids, known_ids),
+        ]
+        for name, values, allowed in checks:
+            for value in values:
+                if value not in allowed:
+                    raise UnknownFilterValue(name, value, list(allowed))
+        if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
+            raise SearchError(f"year range is empty: {filters.year_from}–{filters.year_to}")
+
+    def mask(self, table: ChunkTable, filters: Filters) -> np.ndarray | None:
+        """Boolean row mask for the filters, or None for no restriction."""
+        if filters.empty:
+            return None
+        allowed_docs = np.array([_matches(d, filters) for d in table.documents], dtype=bool)
+        if not len(allowed_docs):
+            return np.zeros(len(table.chunk_ids), dtype=bool)
+        return allowed_docs[table.doc_rows]
+
+    # --- running ----------------------------------------------------------------------------------
+    def search(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
+        return self.run(self.plan(query, k=k, filters=filters, mode=mode))
+
+    def run(self, plan: SearchPlan) -> list[Hit]:
+        table = self.table()
+        if not table.chunk_ids or not plan.query:
+            return []
+        mask = self.mask(table, plan.filters)
+        lexical: dict[int, float] = {}
+        dense: dict[int, float] = {}
+        if plan.mode in ("lexical", "hybrid"):
+            scores = table.lexical.scores(plan.terms)
+            lexical = {row: float(scores[row]) for row in top_k(scores, plan.candidates, mask)}
+        if plan.mode in ("dense", "hybrid"):
+            dense = self._dense(table, plan.query, plan.candidates, mask)
+        if plan.mode == "lexical":
+            ranked = sorted(lexical.items(), key=lambda item: (-item[1], item[0]))
+        elif plan.mode == "dense":
+            ranked = sorted(dense.items(), key=lambda item: (-item[1], item[0]))
+        else:
+            ranked = fuse(lexical, dense, plan.weights)
+        score_of = dict(ranked)
+        texts = [c.text for c in table.chunks]
+        rows = deduplicate([row for row, _ in ranked], table.spans(), texts, plan.k)
+        return [
+            self._hit(table, rank, row, score_of[row], lexical.get(row, 0.0), dense.get(row, 0.0), plan)
+            for rank, row in enumerate(rows, start=1)
+        ]
+
+    def _dense(
+        self, table: ChunkTable, query: str, n: int, mask: np.ndarray | None, vector: np.ndarray | None = None
+    ) -> dict[int, float]:
+        vector = self.kb.embedder.embed_query(query) if vector is None else vector
+        allowed = int(mask.sum()) if mask is not None else len(table.chunk_ids)
+        if allowed == 0:
+            return {}
+        if mask is not None and allowed <= PREFILTER_LIMIT:
+            ids = [table.chunk_ids[row] for row in np.flatnonzero(mask)]
+            matches = self.kb.vectors.query(vector, min(n, allowed), ids=ids)
+        else:
+            fetch = n if mask is None else min(len(table.chunk_ids), n * 4)
+            matches = self.kb.vectors.query(vector, min(fetch + 20, self.kb.vectors.count()))
+        found: dict[int, float] = {}
+        for match in matches:
+            row = table.row_of.get(match.chunk_id)  # stale versions and unknown ids are skipped
+            if row is None or (mask is not None and not mask[row]):
+                continue
+            found[row] = max(0.0, 1.0 - match.distance)
+            if len(found) >= n:
+                break
+        return found
+
+    def _hit(
+        self, table: ChunkTable, rank: int, row: int, score: float, lexical: float, dense: float, plan: SearchPlan
+    ) -> Hit:
+        chunk = table.chunks[row]
+        meta = table.documents[int(table.doc_rows[row])].metadata
+        spans = match_spans(chunk.text, plan.terms, self.analyzer)
+        return Hit(
+            rank=rank,
+            score=round(score, 6),
+            chunk_id=table.chunk_ids[row],
+            doc_id=meta.doc_id,
+            title=meta.title,
+            organisation=meta.organisation,
+            doc_type=meta.doc_type,
+            stakeholder=meta.stakeholder,
+            date=meta.date,
+            source_path=meta.source_path,
+            page=chunk.page,
+            char_start=chunk.char_start,
+            char_end=chunk.char_end,
+            heading_path=chunk.heading_path,
+            text=chunk.text,
+            snippet=make_snippet(chunk.text, spans),
+            lexical_score=round(lexical, 6),
+            dense_score=round(dense, 6),
+        )
+
+    def similar(self, hit: Hit, *, k: int = 5) -> list[Hit]:
+        """Passages like this one (its own text as a hybrid query), from anywhere but the passage itself."""
+        plan = self.plan(hit.text, k=k + 5, mode="hybrid")
+        hits = [
+            h
+            for h in self.run(plan)
+            if not (h.doc_id == hit.doc_id and h.char_start < hit.char_end and hit.char_start < h.char_end)
+        ]
+        return [Hit(**{**h.__dict__, "rank": i}) for i, h in enumerate(hits[:k], start=1)]
+
+
+def _matches(document: DocumentRecord, filters: Filters) -> bool:
+    meta = document.metadata
+    if filters.doc_types and meta.doc_type not in filters.doc_types:
+        return False
+    if filters.stakeholders and meta.stakeholder not in filters.stakeholders:
+        return False
+    if filters.organisations and meta.organisation not in filters.organisations:
+        return False
+    if filters.languages and meta.language not in filters.languages:
+        return False
+    if filters.doc_ids and meta.doc_id not in filters.doc_ids:
+        return False
+    year = meta.year
+    if filters.year_from is not None and (year is None or year < filters.year_from):
+        return False
+    return not (filters.year_to is not None and (year is None or year > filters.year_to))
