@@ -78,7 +78,7 @@ class Analyzer:
 
     def tokens(self, text: str) -> list[Token]:
         """Every non-stop word of the text with its span and terms (whole-word stem first)."""
-        found = []
+        found: list[tuple[tuple[str, ...], float]] = []
         for match in _WORD.finditer(text):
             word = match.group().lower()
             if word in self._stop:
@@ -194,7 +194,7 @@ class Thesaurus:
         """(terms, weight) for every thesaurus entry whose key occurs in the query."""
         words = [m.group().lower() for m in _WORD.finditer(query)]
         stems = [t.terms[0] for t in self._analyzer.tokens(query)]
-        found = []
+        found: list[tuple[tuple[str, ...], float]] = []
         for entry in self._entries:
             if _contains(words if entry.english else stems, entry.key):
                 found.extend((terms, entry.weight) for terms in entry.expansions)

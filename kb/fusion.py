@@ -13,7 +13,7 @@ class Weights:
     """How much each signal counts in hybrid ranking (measured on the evaluation queries)."""
 
     lexical: float = 1.0
-    dense: float = 0.25
+    dense: float = 0.2
 
 
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[int]:
@@ -35,9 +35,21 @@ def normalise(scores: dict[int, float]) -> dict[int, float]:
     return {row: (s / best if best > 0 else 0.0) for row, s in scores.items()}
 
 
+def min_max(scores: dict[int, float]) -> dict[int, float]:
+    """Scale to [0, 1] between the lowest and the highest score."""
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    span = high - low
+    return {row: ((s - low) / span if span > 0 else 1.0) for row, s in scores.items()}
+
+
 def fuse(lexical: dict[int, float], dense: dict[int, float], weights: Weights) -> list[tuple[int, float]]:
-    """Weighted sum of max-normalised lexical and dense scores; rows ranked best first."""
-    lex, den = normalise(lexical), normalise(dense)
+    """Weighted sum of the lexical score (max-normalised) and the dense similarity (min-max over the
+    candidates, so it separates them); rows ranked best first. `dense` should cover every lexical
+    candidate; rows only dense found get no lexical share, so a weak dense signal cannot push
+    well-matched passages out."""
+    lex, den = normalise(lexical), min_max(dense)
     rows = set(lex) | set(den)
     fused = {row: weights.lexical * lex.get(row, 0.0) + weights.dense * den.get(row, 0.0) for row in rows}
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

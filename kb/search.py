@@ -210,7 +210,10 @@ class Searcher:
             scores = table.lexical.scores(plan.terms)
             lexical = {row: float(scores[row]) for row in top_k(scores, plan.candidates, mask)}
         if plan.mode in ("dense", "hybrid"):
-            dense = self._dense(table, plan.query, plan.candidates, mask)
+            vector = self.kb.embedder.embed_query(plan.query)
+            dense = self._dense(table, plan.query, plan.candidates, mask, vector)
+            if plan.mode == "hybrid" and lexical:  # exact similarity for every lexical candidate
+                dense = {**self._similarities(table, vector, list(lexical)), **dense}
         if plan.mode == "lexical":
             ranked = sorted(lexical.items(), key=lambda item: (-item[1], item[0]))
         elif plan.mode == "dense":
@@ -247,6 +250,11 @@ class Searcher:
             if len(found) >= n:
                 break
         return found
+
+    def _similarities(self, table: ChunkTable, vector: np.ndarray, rows: list[int]) -> dict[int, float]:
+        ids = [table.chunk_ids[row] for row in rows]
+        matches = self.kb.vectors.query(vector, len(ids), ids=ids)
+        return {table.row_of[m.chunk_id]: max(0.0, 1.0 - m.distance) for m in matches if m.chunk_id in table.row_of}
 
     def _hit(
         self, table: ChunkTable, rank: int, row: int, score: float, lexical: float, dense: float, plan: SearchPlan

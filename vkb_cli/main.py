@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from vkb_cli.render import print_documents, print_ingest_report, print_settings
+from vkb_cli.render import print_documents, print_evaluation, print_hits, print_ingest_report, print_settings
 
 app = typer.Typer(
     name="vkb",
@@ -105,6 +105,87 @@ def _document_json(record: Any) -> dict[str, Any]:
         "ingested_at": record.ingested_at,
         "abs_path": record.abs_path,
     }
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in Swedish or English.")],
+    k: Annotated[int, typer.Option("--k", help="Number of passages.")] = 10,
+    doc_type: Annotated[list[str] | None, typer.Option("--type", help="Document type (repeatable).")] = None,
+    stakeholder: Annotated[list[str] | None, typer.Option(help="Stakeholder category (repeatable).")] = None,
+    organisation: Annotated[list[str] | None, typer.Option(help="Organisation (repeatable).")] = None,
+    year_from: Annotated[int | None, typer.Option(help="Earliest year.")] = None,
+    year_to: Annotated[int | None, typer.Option(help="Latest year.")] = None,
+    mode: Annotated[str, typer.Option(help="hybrid, lexical or dense.")] = "hybrid",
+    group: Annotated[str | None, typer.Option(help="Group results: document or stakeholder.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of hits.")] = False,
+    index: IndexOption = None,
+    model: ModelOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Search the knowledge base; every hit with document, page and citation."""
+    from kb.search import Filters, SearchError
+
+    filters = Filters(
+        doc_types=tuple(doc_type or ()),
+        stakeholders=tuple(stakeholder or ()),
+        organisations=tuple(organisation or ()),
+        year_from=year_from,
+        year_to=year_to,
+    )
+    with user_errors():
+        kb = open_kb(index=index, model=model, chroma_url=chroma_url)
+        if not kb.documents():
+            raise fail(f"the index at {kb.settings.index} is empty; add documents with: vkb ingest FOLDER", 1)
+        try:
+            hits = kb.search(query, k=k, filters=filters, mode=mode)  # type: ignore[arg-type]
+        except SearchError as exc:
+            raise fail(str(exc)) from None
+        citations = [kb.cite(hit) for hit in hits]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [{**h.to_json(), "citation": c.reference} for h, c in zip(hits, citations, strict=True)],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    print_hits(hits, citations, group=group)
+
+
+@app.command("eval")
+def evaluate(
+    queries: Annotated[Path, typer.Argument(help="Queries with gold spans (JSON lines).")],
+    corpus: Annotated[Path, typer.Option(help="The corpus the queries refer to; ingested first.")],
+    index: Annotated[Path | None, typer.Option(help="Index folder (default: a temporary one).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Measure retrieval quality (Recall@1/5/10, MRR@10, nDCG@10) per mode and query kind."""
+    import tempfile
+
+    from ingest import ingest_paths
+    from kb.evaluation import evaluate as run_evaluation
+    from kb.evaluation import load_queries
+
+    with user_errors(), tempfile.TemporaryDirectory(prefix="vkb-eval-") as scratch:
+        try:
+            loaded = load_queries(queries)
+        except (OSError, ValueError) as exc:
+            raise fail(str(exc)) from None
+        kb = open_kb(index=index or Path(scratch))
+        report = ingest_paths([corpus], kb)
+        if not report.ok:
+            typer.secho(f"vkb: warning: {report.counts().get('failed', 0)} corpus file(s) failed to ingest", err=True)
+        try:
+            result = run_evaluation(kb.searcher, loaded)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        kb.close()
+    if as_json:
+        typer.echo(json.dumps({"metrics": result.table(), "misses": result.misses}, ensure_ascii=False, indent=2))
+        return
+    print_evaluation(result)
 
 
 @app.command()

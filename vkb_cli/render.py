@@ -44,3 +44,45 @@ def print_documents(records: Sequence[Any], failures: Sequence[Any]) -> None:
 def print_settings(current: Settings) -> None:
     for name, env, default, help_text in settings_table():
         typer.echo(f"{name} = {getattr(current, name)!r}\n    {env}; default {default}. {help_text}")
+
+
+def print_hits(hits: Sequence[Any], citations: Sequence[Any], *, group: str | None = None) -> None:
+    from kb.hits import group_by_document, group_by_stakeholder
+
+    if not hits:
+        typer.echo("No passages found. Try other words, fewer filters, or --mode lexical.")
+        return
+    by_id = {h.chunk_id: c for h, c in zip(hits, citations, strict=True)}
+    if group in ("document", "stakeholder"):
+        groups = group_by_document(hits) if group == "document" else group_by_stakeholder(hits)
+        for g in groups:
+            typer.secho(f"\n== {g.label} ({len(g.hits)})", bold=True)
+            for hit in g.hits:
+                _print_hit(hit, by_id[hit.chunk_id])
+        return
+    for hit in hits:
+        _print_hit(hit, by_id[hit.chunk_id])
+
+
+def _print_hit(hit: Any, citation: Any) -> None:
+    where = f"s. {hit.page}, " if hit.page is not None else ""
+    typer.secho(f"\n{hit.rank}. {hit.title}", bold=True)
+    typer.echo(
+        f"   {hit.organisation or '-'} · {hit.doc_type} · {hit.date or '-'} · {where}tecken "
+        f"{hit.char_start}–{hit.char_end} · poäng {hit.score:.3f}"
+    )
+    typer.echo("   " + " ".join(hit.snippet.render("[", "]").split()))
+    typer.echo(f"   Källa: {citation.reference}")
+
+
+def print_evaluation(report: Any) -> None:
+    header = f"{'mode':11} {'kind':11} {'n':>3}  {'R@1':>5} {'R@5':>5} {'R@10':>5} {'MRR@10':>7} {'nDCG@10':>8}"
+    typer.echo(header)
+    for row in report.table():
+        typer.echo(
+            f"{row['mode']:11} {row['kind']:11} {row['n']:>3}  {row['R@1']:5.2f} {row['R@5']:5.2f} "
+            f"{row['R@10']:5.2f} {row['MRR@10']:7.2f} {row['nDCG@10']:8.2f}"
+        )
+    for mode, missed in report.misses.items():
+        if missed:
+            typer.echo(f"no answer in the top 10 ({mode}): {', '.join(missed)}")
