@@ -78,7 +78,7 @@ class Analyzer:
 
     def tokens(self, text: str) -> list[Token]:
         """Every non-stop word of the text with its span and terms (whole-word stem first)."""
-        found: list[tuple[tuple[str, ...], float]] = []
+        found: list[Token] = []
         for match in _WORD.finditer(text):
             word = match.group().lower()
             if word in self._stop:

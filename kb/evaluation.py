@@ -114,7 +114,7 @@ def evaluate(searcher: Searcher, queries: Sequence[EvalQuery], *, baseline: bool
     table = searcher.table()
     by_path = {d.metadata.source_path: d.doc_id for d in table.documents}
     spans = table.spans()
-    modes = [*MODES, BASELINE] if baseline else list(MODES)
+    modes: list[str] = [*MODES, BASELINE] if baseline else list(MODES)
     plain = _plain_bm25(searcher) if baseline else None
     overall = {mode: Scores() for mode in modes}
     by_kind: dict[str, dict[str, Scores]] = {}
@@ -130,7 +130,7 @@ def evaluate(searcher: Searcher, queries: Sequence[EvalQuery], *, baseline: bool
                 assert plain is not None
                 results = [spans[row] for row in plain(query.query)]
             else:
-                results = [(h.doc_id, h.char_start, h.char_end) for h in searcher.search(query.query, k=10, mode=mode)]
+                results = [(h.doc_id, h.char_start, h.char_end) for h in searcher.search(query.query, k=10, mode=mode)]  # type: ignore[arg-type]
             relevant = [answers(*r, gold) for r in results]
             overall[mode].add(relevant, total)
             by_kind.setdefault(query.kind, {m: Scores() for m in modes})[mode].add(relevant, total)
