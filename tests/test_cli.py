@@ -54,3 +54,81 @@ def test_settings_lists_every_setting() -> None:
     result = runner.invoke(app, ["settings", "--index", "/tmp/vkb-x"])
     assert result.exit_code == 0
     assert "index = PosixPath('/tmp/vkb-x')" in result.stdout and "VKB_CHROMA_URL" in result.stdout
+
+
+def test_search_json_and_text_output(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["ingest", str(REPO / "data" / "corpus"), "--no-progress"]).exit_code == 0
+    result = runner.invoke(app, ["search", "vidareutbildning till specialistsjuksköterska", "--k", "3", "--json"])
+    assert result.exit_code == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert [h["rank"] for h in hits] == [1, 2, 3]
+    required = {"rank", "score", "doc_id", "source_path", "title", "page", "char_start", "char_end", "text"}
+    assert all(required <= set(h) for h in hits)
+    top = hits[0]
+    assert top["doc_id"] == "002_77bf05357181f093" and top["page"] is None
+    assert top["source_path"] == "2023-01_regeringen_arbete-med-starkt-kompetensforsorjning.txt"
+    assert "Fler sjuksköterskor behöver vidareutbilda sig till specialistsjuksköterska" in top["text"]
+    source = (REPO / "data" / "corpus" / top["source_path"]).read_text(encoding="utf-8")
+    # offsets are into the extracted text, which here is the file without its Markdown escapes (`utvecklings\\-`)
+    assert top["text"] in source.replace("\\", "") and top["char_end"] - top["char_start"] == len(top["text"])
+    assert top["citation"].startswith("Regeringen (Regeringskansliet) (2023).")
+
+    text = runner.invoke(app, ["search", "vidareutbildning till specialistsjuksköterska", "--k", "2"])
+    assert text.exit_code == 0
+    assert "1. Regeringens arbete med stärkt kompetensförsörjning" in text.stdout
+    assert "[specialistsjuksköterska]" in text.stdout and "Källa: Regeringen (Regeringskansliet) (2023)." in text.stdout
+
+    grouped = runner.invoke(app, ["search", "kompetensförsörjning", "--group", "document"])
+    assert grouped.exit_code == 0 and grouped.stdout.count("\n== ") == 3  # one group per seed document
+
+    filtered = runner.invoke(app, ["search", "sjuksköterskor", "--type", "regeringsuppdrag", "--json"])
+    assert {h["doc_type"] for h in json.loads(filtered.stdout)} == {"regeringsuppdrag"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--type", "remiss"], "unknown doc_type 'remiss'; allowed: regeringsuppdrag"),
+        (["--stakeholder", "landsting"], "unknown stakeholder 'landsting'"),
+        (["--mode", "semantic"], "unknown search mode 'semantic'"),
+        (["--group", "year"], "unknown --group 'year'"),
+        (["--year-from", "2024", "--year-to", "2020"], "year range is empty"),
+    ],
+)
+def test_search_usage_errors(args: list[str], message: str) -> None:
+    assert runner.invoke(app, ["ingest", str(REPO / "data" / "corpus"), "--no-progress"]).exit_code == 0
+    result = runner.invoke(app, ["search", "sjuksköterskor", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_search_on_an_empty_index_says_how_to_fill_it() -> None:
+    result = runner.invoke(app, ["search", "sjuksköterskor"])
+    assert result.exit_code == 1
+    assert "is empty; add documents with: vkb ingest FOLDER" in result.stderr
+
+
+def test_eval_prints_every_mode(tmp_path: Path) -> None:
+    name = "2023-01_regeringen_arbete-med-starkt-kompetensforsorjning.txt"
+    text = (REPO / "data" / "corpus" / name).read_text(encoding="utf-8")
+    start = text.index("Fler sjuksköterskor behöver")
+    query = {
+        "id": "q1",
+        "query": "vidareutbildning specialistsjuksköterska",
+        "path": name,
+        "start": start,
+        "end": start + 80,
+        "kind": "keyword",
+    }
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps(query, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(queries), "--corpus", str(REPO / "data" / "corpus"), "--json"])
+    assert result.exit_code == 0, result.stderr
+    metrics = json.loads(result.stdout)["metrics"]
+    assert {m["mode"] for m in metrics} == {"hybrid", "lexical", "dense", "bm25-plain"}
+    hybrid = next(m for m in metrics if m["mode"] == "hybrid" and m["kind"] == "all")
+    assert hybrid["R@10"] == 1.0 and hybrid["n"] == 1
+    table = runner.invoke(app, ["eval", str(queries), "--corpus", str(REPO / "data" / "corpus")])
+    assert "MRR@10" in table.stdout and "bm25-plain" in table.stdout
+    bad = runner.invoke(app, ["eval", str(tmp_path / "missing.jsonl"), "--corpus", str(REPO / "data" / "corpus")])
+    assert bad.exit_code == 2 and "missing.jsonl" in bad.stderr

@@ -116,6 +116,8 @@ def search(
     organisation: Annotated[list[str] | None, typer.Option(help="Organisation (repeatable).")] = None,
     year_from: Annotated[int | None, typer.Option(help="Earliest year.")] = None,
     year_to: Annotated[int | None, typer.Option(help="Latest year.")] = None,
+    language: Annotated[list[str] | None, typer.Option(help="Document language, e.g. sv (repeatable).")] = None,
+    doc_id: Annotated[list[str] | None, typer.Option("--doc-id", help="Only this document (repeatable).")] = None,
     mode: Annotated[str, typer.Option(help="hybrid, lexical or dense.")] = "hybrid",
     group: Annotated[str | None, typer.Option(help="Group results: document or stakeholder.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of hits.")] = False,
@@ -132,7 +134,11 @@ def search(
         organisations=tuple(organisation or ()),
         year_from=year_from,
         year_to=year_to,
+        languages=tuple(language or ()),
+        doc_ids=tuple(doc_id or ()),
     )
+    if group not in (None, "document", "stakeholder"):
+        raise fail(f"unknown --group {group!r}; choose document or stakeholder")
     with user_errors():
         kb = open_kb(index=index, model=model, chroma_url=chroma_url)
         if not kb.documents():

@@ -42,7 +42,7 @@ def test_compound_query_meets_split_text(analyzer: Analyzer) -> None:
 def test_stop_words_are_dropped_and_spans_kept(analyzer: Analyzer) -> None:
     text = "Det är brist på läkare i glesbygden"
     tokens = analyzer.tokens(text)
-    assert [text[t.start:t.end] for t in tokens] == ["brist", "läkare", "glesbygden"]
+    assert [text[t.start : t.end] for t in tokens] == ["brist", "läkare", "glesbygden"]
 
 
 def test_thesaurus_expands_synonyms_at_lower_weight(analyzer: Analyzer) -> None:

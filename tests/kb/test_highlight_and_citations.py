@@ -37,7 +37,13 @@ def test_long_passage_snippet_is_cut_at_words_around_matches(analyzer: Analyzer)
 @pytest.mark.parametrize(
     ("organisation", "date", "title", "page", "expected"),
     [
-        ("Socialstyrelsen", "2017-05", "Framtidens vårdkompetens", 3, "Socialstyrelsen (2017). *Framtidens vårdkompetens*. s. 3."),
+        (
+            "Socialstyrelsen",
+            "2017-05",
+            "Framtidens vårdkompetens",
+            3,
+            "Socialstyrelsen (2017). *Framtidens vårdkompetens*. s. 3.",
+        ),
         ("Region Norrbotten", None, "Remissvar.", None, "Region Norrbotten (u.å.). *Remissvar*."),
         (None, "2024", "Notis", 1, "Okänd upphovsman (2024). *Notis*. s. 1."),
     ],
@@ -56,10 +62,24 @@ def test_source_links() -> None:
 def _hit(rank: int, doc_id: str, stakeholder: str, text: str = "Regionen   saknar\nläkare.") -> Hit:
     from kb.highlight import Snippet
 
-    return Hit(rank=rank, score=1.0 / rank, chunk_id=f"{doc_id}:v:{rank}", doc_id=doc_id, title=f"Titel {doc_id}",
-               organisation="Org", doc_type="remissvar", stakeholder=stakeholder, date="2024-01-02",
-               source_path=f"{doc_id}.pdf", page=2, char_start=0, char_end=len(text), heading_path=(), text=text,
-               snippet=Snippet(text, ()))
+    return Hit(
+        rank=rank,
+        score=1.0 / rank,
+        chunk_id=f"{doc_id}:v:{rank}",
+        doc_id=doc_id,
+        title=f"Titel {doc_id}",
+        organisation="Org",
+        doc_type="remissvar",
+        stakeholder=stakeholder,
+        date="2024-01-02",
+        source_path=f"{doc_id}.pdf",
+        page=2,
+        char_start=0,
+        char_end=len(text),
+        heading_path=(),
+        text=text,
+        snippet=Snippet(text, ()),
+    )
 
 
 def test_cite_quotes_the_passage_or_a_part_of_it() -> None:
