@@ -31,7 +31,6 @@ class ModelMismatch(RuntimeError):
 class VectorMatch:
     chunk_id: str
     distance: float
-    metadata: dict[str, Any]
 
 
 def make_client(index_dir: Path, chroma_url: str | None) -> Any:
@@ -109,9 +108,9 @@ class VectorStore:
             n_results=n,
             ids=list(ids) if ids is not None else None,
             where=where,
-            include=["distances", "metadatas"],
+            include=["distances"],  # metadata would cost as much again; vkb keeps it in the registry
         )
         return [
-            VectorMatch(chunk_id=cid, distance=float(dist), metadata=dict(meta or {}))
-            for cid, dist, meta in zip(result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True)
+            VectorMatch(chunk_id=cid, distance=float(dist))
+            for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
         ]
