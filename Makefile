@@ -34,9 +34,10 @@ lint: install
 	$(BIN)/ruff format --check kb ingest catalogue app vkb_cli tests benchmarks
 	$(BIN)/mypy
 
-## make bench: ingest benchmark on ../shared/corpus (figures go in the README)
+## make bench: ingest and search benchmarks on ../shared/corpus (figures go in the README; ~10 min)
 bench: install
 	$(BIN)/python benchmarks/ingest_bench.py --corpus ../shared/corpus
+	$(BIN)/python benchmarks/search_bench.py --corpus ../shared/corpus --chunks 100000
 
 clean:
 	rm -rf $(VENV) .vkb-index .pytest_cache .ruff_cache .mypy_cache

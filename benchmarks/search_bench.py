@@ -176,6 +176,7 @@ def main() -> None:
     parser.add_argument("--per-doc", type=int, default=50, help="chunks per synthetic document")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the queries")
     parser.add_argument("--keep", type=Path, help="build the index here and keep it (default: a temporary folder)")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: search an index built by an earlier run")
     args = parser.parse_args()
 
     print(f"cores: {os.cpu_count()}; {len(QUERIES)} queries x {args.rounds} rounds per figure (after a warm-up)")
@@ -189,10 +190,12 @@ def main() -> None:
         index = args.keep or Path(scratch) / "bench"
         embedder = load_embedder(load_settings())
         kb = KnowledgeBase.open(load_settings(index=index), embedder=embedder)
-        seconds = build(kb, sentences, vectors, args.chunks, args.per_doc)
-        print(
-            f"write path: {args.chunks} chunks in {seconds:.0f} s ({args.chunks / seconds:.0f} chunks/s, no encoding)"
-        )
+        if args.reuse and kb.vectors.count():
+            print(f"reusing the index in {index} ({kb.vectors.count()} chunks)")
+        else:
+            seconds = build(kb, sentences, vectors, args.chunks, args.per_doc)
+            rate = args.chunks / seconds
+            print(f"write path: {args.chunks} chunks in {seconds:.0f} s ({rate:.0f} chunks/s, no encoding)")
 
         started = time.perf_counter()
         table = kb.searcher.table()

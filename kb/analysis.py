@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -18,7 +19,8 @@ from importlib import resources
 import Stemmer
 import yaml
 
-_WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
+WORD_CHARACTERS = "0-9A-Za-zÀ-ÖØ-öø-ÿ"  # a regular-expression character range: what a word is made of
+_WORD = re.compile(f"[{WORD_CHARACTERS}]+")
 MIN_COMPOUND = 8  # shorter words are not split
 SPLIT_BELOW_ZIPF = 3.5  # words at least this frequent are common words, kept whole
 PART_ZIPF = 2.5  # a part must be at least this frequent (zipf scale: 3 = once per million words)
@@ -78,13 +80,17 @@ class Analyzer:
 
     def tokens(self, text: str) -> list[Token]:
         """Every non-stop word of the text with its span and terms (whole-word stem first)."""
-        found: list[Token] = []
+        return [Token(start, end, self.word_terms(word)) for start, end, word in self.words(text)]
+
+    def is_stop_word(self, word: str) -> bool:
+        return word in self._stop
+
+    def words(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, lower-cased word) of every non-stop word of the text."""
         for match in _WORD.finditer(text):
             word = match.group().lower()
-            if word in self._stop:
-                continue
-            found.append(Token(match.start(), match.end(), self.word_terms(word)))
-        return found
+            if word not in self._stop:
+                yield match.start(), match.end(), word
 
     def terms(self, text: str) -> list[str]:
         """Index terms of a text: every word's stem and its compound parts' stems."""

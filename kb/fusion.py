@@ -64,12 +64,15 @@ def overlaps(a: tuple[str, int, int], b: tuple[str, int, int], threshold: float 
     return shorter > 0 and shared / shorter > threshold
 
 
-def shingles(text: str, size: int = 4) -> frozenset[str]:
+def shingles(text: str, size: int = 4) -> frozenset[tuple[str, ...]]:
+    """The text's runs of `size` consecutive lower-cased words (the whole text if it is shorter)."""
     words = text.lower().split()
-    return frozenset(" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1)))
+    if len(words) <= size:
+        return frozenset([tuple(words)])
+    return frozenset(zip(*(words[i:] for i in range(size)), strict=False))
 
 
-def near_duplicate(a: frozenset[str], b: frozenset[str], threshold: float = 0.8) -> bool:
+def near_duplicate(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]], threshold: float = 0.8) -> bool:
     if not a or not b:
         return False
     return len(a & b) / len(a | b) >= threshold
@@ -80,7 +83,7 @@ def deduplicate(
 ) -> list[int]:
     """Keep rows in order, dropping overlapping chunks of one document and near-identical passages."""
     kept: list[int] = []
-    kept_shingles: list[frozenset[str]] = []
+    kept_shingles: list[frozenset[tuple[str, ...]]] = []
     for row in rows:
         if any(overlaps(spans[row], spans[other]) for other in kept):
             continue

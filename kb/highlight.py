@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
-from kb.analysis import Analyzer
+from kb.analysis import WORD_CHARACTERS, Analyzer
 
 SNIPPET_CHARS = 320
 
@@ -30,9 +32,34 @@ class Snippet:
 
 
 def match_spans(text: str, query_terms: Collection[str], analyzer: Analyzer) -> list[tuple[int, int]]:
-    """Spans of the words in `text` that share a term (stem or compound part) with the query."""
-    wanted = set(query_terms)
-    return [(t.start, t.end) for t in analyzer.tokens(text) if wanted.intersection(t.terms)]
+    """Spans of the words in `text` that share a term (stem or compound part) with the query.
+
+    A word's terms (its Snowball stem, its compound parts' stems) are all substrings of the
+    lower-cased word, so only words containing some query term need analysing: one regular
+    expression finds those, which makes highlighting a result page several times cheaper.
+    """
+    wanted = frozenset(term for term in query_terms if term)
+    if not wanted:
+        return []
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a rare letter whose lower case is longer: analyse every word
+        return [
+            (start, end) for start, end, word in analyzer.words(text) if wanted.intersection(analyzer.word_terms(word))
+        ]
+    spans = []
+    for match in _words_containing(wanted).finditer(lowered):
+        word = match.group()
+        if not analyzer.is_stop_word(word) and wanted.intersection(analyzer.word_terms(word)):
+            spans.append(match.span())
+    return spans
+
+
+@lru_cache(maxsize=256)
+def _words_containing(terms: frozenset[str]) -> re.Pattern[str]:
+    """Whole words (as the analyzer cuts them) that contain one of the terms."""
+    alternation = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
+    letters = WORD_CHARACTERS
+    return re.compile(f"(?<![{letters}])[{letters}]*(?:{alternation})[{letters}]*")
 
 
 def make_snippet(text: str, spans: list[tuple[int, int]], size: int = SNIPPET_CHARS) -> Snippet:

@@ -30,6 +30,8 @@ from kb.vocabulary import DOC_TYPES, STAKEHOLDERS
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 CANDIDATES = 100  # per signal, before fusion
+MASK_CACHE = 32  # filter masks kept per snapshot
+BROAD_FILTER = 0.5  # a filter allowing at least this share of chunks: over-fetch from HNSW, then mask
 MAX_QUERY_CHARS = 2_000
 
 
@@ -91,6 +93,7 @@ class ChunkTable:
     span_list: list[tuple[str, int, int]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     allowed_values: dict[str, list[str]] = field(default_factory=dict)
+    masks: dict[Filters, np.ndarray] = field(default_factory=dict)  # recent filters (a user keeps theirs)
 
     def __post_init__(self) -> None:
         self.row_of = {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
@@ -219,10 +222,16 @@ class Searcher:
         """Boolean row mask for the filters, or None for no restriction."""
         if filters.empty:
             return None
+        cached = table.masks.get(filters)
+        if cached is not None:
+            return cached
         allowed_docs = np.array([_matches(d, filters) for d in table.documents], dtype=bool)
-        if not len(allowed_docs):
-            return np.zeros(len(table.chunk_ids), dtype=bool)
-        return allowed_docs[table.doc_rows]
+        mask = allowed_docs[table.doc_rows] if len(allowed_docs) else np.zeros(len(table.chunk_ids), dtype=bool)
+        mask.setflags(write=False)
+        if len(table.masks) >= MASK_CACHE:
+            table.masks.pop(next(iter(table.masks)))
+        table.masks[filters] = mask
+        return mask
 
     # --- running ----------------------------------------------------------------------------------
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
@@ -239,6 +248,7 @@ class Searcher:
             scores = table.lexical.scores(plan.terms)
             lexical = {row: float(scores[row]) for row in top_k(scores, plan.candidates, mask)}
         if plan.mode in ("dense", "hybrid"):
+            # (encoding on a second thread while the lexical side runs was measured: slower at p95 on 2 cores)
             vector = self.kb.embedder.embed_query(plan.query)
             dense = self._dense(table, plan.candidates, mask, vector)
             if plan.mode == "hybrid" and lexical:  # exact similarity for every lexical candidate
@@ -263,18 +273,26 @@ class Searcher:
         allowed = int(mask.sum()) if mask is not None else len(table.chunk_ids)
         if allowed == 0:
             return {}
-        if mask is not None:  # exact among the allowed rows: faster than a Chroma filter, and never misses
-            return {row: max(0.0, s) for row, s in table.matrix.nearest(vector, np.flatnonzero(mask), n)}
-        matches = self.kb.vectors.query(vector, min(n + 20, len(table.chunk_ids)))
+        share = allowed / len(table.chunk_ids)
+        if mask is not None and share < BROAD_FILTER:  # exact among the allowed rows, faster than a Chroma filter
+            return self._exact(table, vector, mask, n)
+        fetch = n if mask is None else int(n / share) + 40  # a broad filter: over-fetch, then mask
+        matches = self.kb.vectors.query(vector, min(fetch, len(table.chunk_ids)))
         found: dict[int, float] = {}
         for match in matches:
             row = table.row_of.get(match.chunk_id)  # stale versions and unknown ids are skipped
-            if row is None:
+            if row is None or (mask is not None and not mask[row]):
                 continue
             found[row] = max(0.0, 1.0 - match.distance)
             if len(found) >= n:
                 break
+        if mask is not None and len(found) < min(n, allowed):  # the filter excluded too many after all
+            return self._exact(table, vector, mask, n)
         return found
+
+    @staticmethod
+    def _exact(table: ChunkTable, vector: np.ndarray, mask: np.ndarray, n: int) -> dict[int, float]:
+        return {row: max(0.0, s) for row, s in table.matrix.nearest(vector, np.flatnonzero(mask), n)}
 
     def _hit(
         self, table: ChunkTable, rank: int, row: int, score: float, lexical: float, dense: float, plan: SearchPlan

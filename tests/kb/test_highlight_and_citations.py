@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kb.analysis import Analyzer
 from kb.citations import cite, reference, source_link
 from kb.highlight import make_snippet, match_spans
 from kb.hits import Hit, group_by_document, group_by_stakeholder
+from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +102,25 @@ def test_grouping() -> None:
     groups = group_by_stakeholder(hits)
     assert [(g.key, g.label, len(g.hits)) for g in groups] == [("region", "Region", 3), ("kommun", "Kommun", 1)]
     assert hits[0].to_json()["snippet"] == hits[0].text
+
+
+_CORPUS_TEXT = (REPO / "data" / "corpus" / "2017_socialstyrelsen-uka_framtidens-vardkompetens.txt").read_text(
+    encoding="utf-8"
+)
+_CORPUS_WORDS = sorted(set(_CORPUS_TEXT.split()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.integers(0, len(_CORPUS_TEXT) - 400),
+    query=st.lists(st.sampled_from(_CORPUS_WORDS), min_size=1, max_size=5).map(" ".join),
+)
+def test_fast_matching_marks_exactly_the_words_full_analysis_would(start: int, query: str) -> None:
+    analyzer = _ANALYZER
+    text = _CORPUS_TEXT[start : start + 400]
+    terms = analyzer.query_terms(query)
+    reference = [(t.start, t.end) for t in analyzer.tokens(text) if set(terms).intersection(t.terms)]
+    assert match_spans(text, terms, analyzer) == reference
+
+
+_ANALYZER = Analyzer()
