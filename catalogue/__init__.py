@@ -1,1 +1,28 @@
-"""The intervention catalogue (recruit / retain / return / enable). Built in issue #4; nothing here yet."""
+"""The intervention catalogue: recruit / retain / return / enable, with target groups, evidence, cost and sources."""
+
+from catalogue.catalogue import Catalogue, UnknownIntervention, related_passages
+from catalogue.comparison import CompareError, Comparison
+from catalogue.filtering import FACETS, FilterError, FilterResult, Query
+from catalogue.gaps import GapMap
+from catalogue.loading import Problem, Record
+from catalogue.schema import Cost, Evidence, ExternalSource, Intervention, KbSource
+
+__all__ = [
+    "FACETS",
+    "Catalogue",
+    "CompareError",
+    "Comparison",
+    "Cost",
+    "Evidence",
+    "ExternalSource",
+    "FilterError",
+    "FilterResult",
+    "GapMap",
+    "Intervention",
+    "KbSource",
+    "Problem",
+    "Query",
+    "Record",
+    "UnknownIntervention",
+    "related_passages",
+]

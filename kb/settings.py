@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=32, ge=1, description="Passages embedded per model call.")
     device: str = Field(default="cpu", description="Torch device for the embedding model (cpu, cuda, mps).")
     language: Literal["sv", "en"] = Field(default="sv", description="Language of the app's user interface.")
+    catalogue: Path = Field(
+        default=Path("data/catalogue"),
+        description="Folder of intervention records (one YAML file each); relative paths from the working folder.",
+    )
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given (non-None) values replaced, validated like the originals."""

@@ -38,3 +38,18 @@ def test_every_metadata_term_is_in_the_readme(term: str) -> None:
 def test_the_two_setup_commands_are_in_the_readme() -> None:
     assert "make run" in README and "make test" in README
     assert len(Settings.model_fields) == len(settings_table())
+
+
+def test_every_catalogue_term_is_in_the_readme_with_its_label() -> None:
+    from catalogue.vocabularies import VOCABULARIES
+
+    for vocabulary in VOCABULARIES.values():
+        for term in vocabulary.terms:
+            assert f"| `{term.code}` | {term.sv} |" in README, (
+                f"{vocabulary.name} term {term.code} is not in the README"
+            )
+
+
+@pytest.mark.parametrize("command", ["list", "show", "compare", "gaps", "validate", "export"])
+def test_every_catalogue_command_is_in_the_readme(command: str) -> None:
+    assert f"vkb catalogue {command}" in README

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from vkb_cli.catalogue_cli import catalogue_app
 from vkb_cli.render import print_documents, print_evaluation, print_hits, print_ingest_report, print_settings
 
 app = typer.Typer(
@@ -25,6 +26,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+app.add_typer(catalogue_app, name="catalogue")
 
 IndexOption = Annotated[Path | None, typer.Option("--index", help="Index folder (env VKB_INDEX).")]
 ModelOption = Annotated[str | None, typer.Option("--model", help="Embedding model (env VKB_MODEL).")]
