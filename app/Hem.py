@@ -1,25 +1,22 @@
-"""vkb app entry page (Hem). The full app (search, interventions, compare, gap map, draft) is issue #5."""
+"""vkb's browser app: the entry script, which only sets up the page and the navigation."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from app.state import knowledge_base_status
+PAGES = Path(__file__).parent / "pages"
 
 st.set_page_config(page_title="Vårdkompetensbasen", page_icon="📚", layout="wide")
-st.title("Vårdkompetensbasen")
-st.caption("Kunskapsbas och insatskatalog för hälso- och sjukvårdens kompetensförsörjning")
-
-status = knowledge_base_status()
-if status.error:
-    st.error(f"Kunskapsbasen kunde inte öppnas: {status.error}")
-elif not status.documents:
-    st.warning("Kunskapsbasen är tom. Lägg till dokument med `vkb ingest MAPP` och ladda om sidan.")
-else:
-    col1, col2, col3 = st.columns(3)
-    col1.metric("Dokument", status.documents)
-    col2.metric("Textavsnitt", status.chunks)
-    col3.metric("Misslyckade filer", status.failures)
-    st.subheader("Indexerade dokument")
-    st.dataframe(status.table, hide_index=True, width="stretch")
-st.info("Sök, insatskatalog, jämförelse, evidenskarta och utkast kommer i nästa version av appen.")
+navigation = st.navigation(
+    [
+        st.Page(PAGES / "sok.py", title="Sök", icon=":material/search:", default=True),
+        st.Page(PAGES / "insatser.py", title="Insatser", icon=":material/checklist:"),
+        st.Page(PAGES / "jamfor.py", title="Jämför", icon=":material/compare_arrows:"),
+        st.Page(PAGES / "evidenskarta.py", title="Evidenskarta", icon=":material/grid_on:"),
+        st.Page(PAGES / "utkast.py", title="Utkast", icon=":material/edit_note:"),
+        st.Page(PAGES / "dokument.py", title="Dokument", icon=":material/folder_open:"),
+    ]
+)
+navigation.run()

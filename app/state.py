@@ -1,14 +1,25 @@
-"""Shared, cached access to the library for the app's pages (no business logic here)."""
+"""Shared, cached access to the library for the app's pages (no business logic here).
+
+The model and index load once per process (`st.cache_resource`). The draft lives in the session
+and is saved under the index folder, keyed by a random id in the page address (`?utkast=…`), so
+a reload of the page finds it again.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from catalogue import Catalogue
+from catalogue.draft import Draft, DraftItem, DraftStore
 from kb import KnowledgeBase, Settings, load_settings
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
+
+DRAFT_PARAM = "utkast"
+MAX_COMPARE = 4
 
 
 @st.cache_resource(show_spinner="Läser in kunskapsbasen …")
@@ -16,9 +27,27 @@ def _open(settings_json: str) -> KnowledgeBase:
     return KnowledgeBase.open(Settings.model_validate_json(settings_json))
 
 
+def settings() -> Settings:
+    return load_settings()
+
+
 def knowledge_base() -> KnowledgeBase:
     """The knowledge base the current settings name, opened once per process and settings."""
-    return _open(load_settings().model_dump_json())
+    return _open(settings().model_dump_json())
+
+
+@st.cache_resource(show_spinner="Läser in insatskatalogen …")
+def _catalogue(folder: str, stamp: float) -> Catalogue:
+    del stamp  # part of the cache key: a changed file reloads the catalogue
+    return Catalogue.load(Path(folder))
+
+
+def catalogue() -> Catalogue | None:
+    folder = Path(settings().catalogue)
+    if not folder.is_dir():
+        return None
+    stamp = max((p.stat().st_mtime for p in folder.glob("*.y*ml")), default=0.0)
+    return _catalogue(str(folder.resolve()), stamp)
 
 
 @dataclass
@@ -44,9 +73,53 @@ def knowledge_base_status() -> Status:
             "Aktör": STAKEHOLDER_LABELS[r.metadata.stakeholder],
             "Datum": r.metadata.date or "",
             "Avsnitt": r.chunk_count,
+            "Fil": r.metadata.source_path,
         }
         for r in records
     ]
     return Status(
         documents=len(records), chunks=sum(r.chunk_count for r in records), failures=len(kb.failures()), table=table
     )
+
+
+# --- the draft -------------------------------------------------------------------------------------
+def _store() -> DraftStore:
+    return DraftStore(Path(settings().index).expanduser() / "drafts")
+
+
+def draft_id() -> str:
+    current = st.query_params.get(DRAFT_PARAM)
+    if not current or not isinstance(current, str) or len(current) > 64:
+        current = DraftStore.new_id()
+        st.query_params[DRAFT_PARAM] = current
+    return current
+
+
+def draft() -> Draft:
+    key = f"draft:{draft_id()}"
+    if key not in st.session_state:
+        try:
+            st.session_state[key] = _store().load(draft_id())
+        except ValueError:
+            st.session_state[key] = Draft()
+    return st.session_state[key]  # type: ignore[no-any-return]
+
+
+def save_draft() -> None:
+    try:
+        _store().save(draft_id(), draft())
+    except (OSError, ValueError) as exc:
+        st.warning(f"Utkastet kunde inte sparas ({exc}); det finns kvar så länge fliken är öppen.")
+
+
+def add_to_draft(item: DraftItem) -> None:
+    if draft().add(item):
+        save_draft()
+        st.toast("Tillagt i utkastet")
+    else:
+        st.toast("Finns redan i utkastet")
+
+
+# --- chosen interventions for comparison --------------------------------------------------------------
+def compare_selection() -> list[str]:
+    return st.session_state.setdefault("compare", [])  # type: ignore[no-any-return]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kb.hits import Hit
 
@@ -50,3 +51,19 @@ def cite(hit: Hit, *, url: str | None = None, abs_path: str | None = None, quote
         doc_id=hit.doc_id,
         page=hit.page,
     )
+
+
+@dataclass(frozen=True)
+class Context:
+    """A passage with the text around it: the whole page for paged documents, else `margin` characters."""
+
+    before: str
+    passage: str
+    after: str
+    page: int | None
+
+
+def passage_context(text: str, pages: list[Any], start: int, end: int, margin: int = 700) -> Context:
+    page = next((p for p in pages if p.start <= start < p.end), None)
+    low, high = (page.start, page.end) if page is not None else (max(0, start - margin), min(len(text), end + margin))
+    return Context(text[low:start], text[start:end], text[end:high], page.number if page is not None else None)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from filelock import FileLock, Timeout
 
-from kb.citations import Citation, cite
+from kb.citations import Citation, Context, cite, passage_context
 from kb.embedding import Embedder, load_embedder
 from kb.hits import Hit
 from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
@@ -181,6 +181,14 @@ class KnowledgeBase:
 
     def similar(self, hit: Hit, *, k: int = 5) -> list[Hit]:
         return self.searcher.similar(hit, k=k)
+
+    def context(self, hit: Hit, margin: int = 700) -> Context | None:
+        """The passage with the text around it (its page, for paged documents)."""
+        found = self.document_text(hit.doc_id)
+        if found is None:
+            return None
+        text, pages = found
+        return passage_context(text, list(pages), hit.char_start, hit.char_end, margin)
 
     def cite(self, hit: Hit, *, quote: str | None = None) -> Citation:
         record = self.document(hit.doc_id)

@@ -348,3 +348,16 @@ def _matches(document: DocumentRecord, filters: Filters) -> bool:
     if filters.year_from is not None and (year is None or year < filters.year_from):
         return False
     return not (filters.year_to is not None and (year is None or year > filters.year_to))
+
+
+def document_counts(documents: Sequence[DocumentRecord]) -> dict[str, dict[str, int]]:
+    """How many documents carry each doc_type, stakeholder, organisation and year: the filters' counts."""
+    counts: dict[str, dict[str, int]] = {"doc_type": {}, "stakeholder": {}, "organisation": {}, "year": {}}
+    for document in documents:
+        meta = document.metadata
+        values = {"doc_type": meta.doc_type, "stakeholder": meta.stakeholder, "organisation": meta.organisation,
+                  "year": str(meta.year) if meta.year else None}  # fmt: skip
+        for name, value in values.items():
+            if value:
+                counts[name][value] = counts[name].get(value, 0) + 1
+    return counts

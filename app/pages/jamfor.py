@@ -1,0 +1,39 @@
+"""Jämför: two to four interventions side by side, field by field; rows that differ are marked."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.state import MAX_COMPARE, catalogue, compare_selection
+
+st.title("Jämför insatser")
+cat = catalogue()
+if cat is None:
+    st.error("Ingen insatskatalog hittades. Ange mappen med inställningen `VKB_CATALOGUE`.")
+    st.stop()
+
+names = {i.id: i.name for i in cat.interventions}
+chosen = [i for i in compare_selection() if i in names]
+picked = st.multiselect(
+    f"Välj 2–{MAX_COMPARE} insatser", list(names), default=chosen, format_func=names.__getitem__,
+    max_selections=MAX_COMPARE, key="compare_pick", placeholder="Välj insatser",
+)  # fmt: skip
+st.session_state["compare"] = list(picked)
+
+if len(picked) < 2:
+    st.info("Välj minst två insatser här eller med rutan **Jämför** på sidan Insatser.")
+    st.stop()
+
+comparison = cat.compare(picked)
+only_differences = st.toggle("Visa bara rader som skiljer sig", key="only_diff")
+rows = [row for row in comparison.rows if row.differs or not only_differences]
+table = [
+    {
+        "Fält": row.label,
+        "Skiljer sig": "≠" if row.differs else "",
+        **dict(zip(comparison.names, row.values, strict=True)),
+    }
+    for row in rows
+]
+st.dataframe(table, hide_index=True, width="stretch", row_height=60)
+st.caption("≠ markerar fält där insatserna skiljer sig.")

@@ -1,0 +1,142 @@
+"""Sök: search the knowledge base, filter, cite, add to the draft, see more like a passage, open the source."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.state import add_to_draft, knowledge_base, knowledge_base_status
+from app.ui import CSS, badge, escape, marked
+from catalogue.draft import quote_item
+from kb.hits import Hit, group_by_stakeholder
+from kb.search import Filters, SearchError, document_counts
+from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
+
+MODES = {"hybrid": "Hybrid (rekommenderas)", "lexical": "Ord (lexikal)", "dense": "Betydelse (vektor)"}
+
+st.markdown(CSS, unsafe_allow_html=True)
+st.title("Sök i kunskapsbasen")
+
+status = knowledge_base_status()
+if status.error:
+    st.error(f"Kunskapsbasen kunde inte öppnas: {status.error}")
+    st.stop()
+if not status.documents:
+    st.warning("Kunskapsbasen är tom. Lägg till dokument under **Dokument** eller med `vkb ingest MAPP`.")
+    st.stop()
+
+kb = knowledge_base()
+counts = document_counts(kb.documents())
+
+with st.sidebar:
+    st.header("Filter")
+    doc_types = st.multiselect(
+        "Dokumenttyp",
+        sorted(counts["doc_type"]),
+        format_func=lambda c: f"{DOC_TYPE_LABELS[c]} ({counts['doc_type'][c]})",
+        key="f_doc_type",
+        placeholder="Alla",
+    )
+    stakeholders = st.multiselect(
+        "Aktörskategori",
+        sorted(counts["stakeholder"]),
+        format_func=lambda c: f"{STAKEHOLDER_LABELS[c]} ({counts['stakeholder'][c]})",
+        key="f_stakeholder",
+        placeholder="Alla",
+    )
+    organisations = st.multiselect(
+        "Organisation",
+        sorted(counts["organisation"]),
+        format_func=lambda c: f"{c} ({counts['organisation'][c]})",
+        key="f_organisation",
+        placeholder="Alla",
+    )
+    years = sorted(int(y) for y in counts["year"])
+    year_range = None
+    if len(years) > 1:
+        year_range = st.slider("År", years[0], years[-1], (years[0], years[-1]), key="f_years")
+    st.caption("Antal dokument inom parentes. Ett årsintervall utesluter odaterade dokument.")
+    mode = st.radio("Sökläge", list(MODES), format_func=MODES.__getitem__, key="f_mode")
+    k = st.slider("Antal träffar", 5, 50, 10, step=5, key="f_k")
+
+query = st.text_input(
+    "Sökfråga", key="q", placeholder="t.ex. hur kan vi locka tillbaka sjuksköterskor som lämnat yrket?"
+)
+grouped = st.toggle("Gruppera efter aktörskategori (vad sa regioner, kommuner, fack …)", key="group")
+
+narrowed = year_range is not None and (year_range[0] > years[0] or year_range[1] < years[-1])
+filters = Filters(
+    doc_types=tuple(doc_types),
+    stakeholders=tuple(stakeholders),
+    organisations=tuple(organisations),
+    year_from=year_range[0] if narrowed and year_range else None,
+    year_to=year_range[1] if narrowed and year_range else None,
+)
+
+
+def show_hit(hit: Hit, *, nested: bool = False) -> None:
+    with st.container(border=True):
+        where = f"s. {hit.page} · " if hit.page is not None else ""
+        st.markdown(f"**{escape(hit.title)}**", unsafe_allow_html=True)
+        meta = " · ".join(
+            [
+                escape(hit.organisation or "–"),
+                DOC_TYPE_LABELS[hit.doc_type],
+                escape(hit.date or "u.å."),
+                where + f"poäng {hit.score:.2f}",
+            ]
+        )
+        st.markdown(f'<div class="vkb-meta">{meta}</div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="vkb-passage">{marked(hit.snippet)}</div>', unsafe_allow_html=True)
+        if nested:
+            return
+        citation = kb.cite(hit)
+        left, middle, right = st.columns(3)
+        if left.button("Lägg i utkast", key=f"add-{hit.chunk_id}", icon=":material/add:"):
+            add_to_draft(quote_item(hit, citation))
+        if middle.button("Fler liknande", key=f"sim-{hit.chunk_id}", icon=":material/travel_explore:"):
+            st.session_state["similar_of"] = (
+                None if st.session_state.get("similar_of") == hit.chunk_id else hit.chunk_id
+            )
+        with right.popover("Citera", icon=":material/format_quote:"):
+            st.caption("Kopiera med knappen i rutans hörn.")
+            st.code(f"”{citation.quote}”\n{citation.reference}", language=None, wrap_lines=True)
+        with st.expander("Visa i källan"):
+            context = kb.context(hit)
+            if context is None:
+                st.info("Dokumentets text finns inte längre i indexet.")
+            else:
+                page = f"Sida {context.page}. " if context.page else ""
+                st.caption(f"{page}Avsnittet är markerat; texten runt omkring visas som den lästes in.")
+                body = f"{escape(context.before)}<mark>{escape(context.passage)}</mark>{escape(context.after)}"
+                st.markdown(f'<div class="vkb-context">{body}</div>', unsafe_allow_html=True)
+            if citation.link:
+                st.markdown(f"Källa: [{escape(citation.link)}]({citation.link})")
+        if st.session_state.get("similar_of") == hit.chunk_id:
+            st.markdown("**Fler avsnitt som liknar detta:**")
+            for other in kb.similar(hit, k=3):
+                show_hit(other, nested=True)
+
+
+if query.strip():
+    try:
+        hits = kb.search(query, k=k, filters=filters, mode=mode)
+    except SearchError as exc:
+        st.error(f"Sökningen kunde inte göras: {exc}")
+        st.stop()
+    if not hits:
+        st.info("Inga träffar. Pröva andra ord, färre filter eller sökläget Ord.")
+    elif grouped:
+        for group in group_by_stakeholder(hits):
+            st.subheader(f"{group.label} ({len(group.hits)})")
+            for hit in group.hits:
+                show_hit(hit)
+    else:
+        st.caption(f"{len(hits)} träffar")
+        for hit in hits:
+            show_hit(hit)
+else:
+    st.markdown(
+        " ".join(badge(f"{n} {label}") for n, label in [(status.documents, "dokument"), (status.chunks, "avsnitt")]),
+        unsafe_allow_html=True,
+    )
+    st.info("Skriv en fråga på svenska eller engelska. Sammansatta ord och synonymer hittas också.")

@@ -1,0 +1,64 @@
+"""Utkast: collected quotes and interventions, reorderable with notes; export to Markdown and DOCX with references."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.state import draft, save_draft
+from app.ui import CSS, escape
+from catalogue.draft import to_docx, to_markdown
+
+st.markdown(CSS, unsafe_allow_html=True)
+st.title("Utkast")
+current = draft()
+
+title = st.text_input("Rubrik", value=current.title, key="draft_title")
+if title != current.title:
+    current.title = title or "Utkast"
+    save_draft()
+
+if not current.items:
+    st.info("Utkastet är tomt. Lägg till citat på sidan **Sök** och insatser på sidan **Insatser**.")
+    st.stop()
+
+numbers = current.numbering()
+for position, item in enumerate(list(current.items)):
+    with st.container(border=True):
+        marks = "".join(f"[{numbers[r]}]" for r in item.references)
+        kind = "Citat" if item.kind == "quote" else "Insats"
+        st.markdown(f"**{kind}: {escape(item.title)}** {marks}", unsafe_allow_html=True)
+        st.markdown(f'<div class="vkb-passage">{escape(item.text)}</div>', unsafe_allow_html=True)
+        note = st.text_area("Anteckning", value=item.note, key=f"note-{item.key}", height=68)
+        if note != item.note:
+            current.set_note(item.key, note)
+            save_draft()
+        up, down, remove = st.columns(3)
+        if up.button("Flytta upp", key=f"up-{item.key}", disabled=position == 0, icon=":material/arrow_upward:"):
+            current.move(item.key, -1)
+            save_draft()
+            st.rerun()
+        if down.button("Flytta ned", key=f"down-{item.key}", disabled=position == len(current.items) - 1,
+                       icon=":material/arrow_downward:"):  # fmt: skip
+            current.move(item.key, 1)
+            save_draft()
+            st.rerun()
+        if remove.button("Ta bort", key=f"rm-{item.key}", icon=":material/delete:"):
+            current.remove(item.key)
+            save_draft()
+            st.rerun()
+
+st.subheader("Referenser")
+for reference, number in numbers.items():
+    st.markdown(f"{number}. {escape(reference)}", unsafe_allow_html=True)
+
+markdown = to_markdown(current)
+left, right = st.columns(2)
+left.download_button(
+    "Ladda ned Markdown", markdown, file_name="utkast.md", mime="text/markdown", icon=":material/download:"
+)
+right.download_button(
+    "Ladda ned Word (DOCX)", to_docx(current), file_name="utkast.docx",
+    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", icon=":material/download:",
+)  # fmt: skip
+with st.expander("Förhandsvisa Markdown"):
+    st.code(markdown, language="markdown", wrap_lines=True)

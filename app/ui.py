@@ -1,0 +1,66 @@
+"""Presentation helpers shared by the pages: escaped HTML, badges. Text from documents is always escaped."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from catalogue.vocabularies import COST, EVIDENCE, EVIDENCE_RANK
+
+CSS = """
+<style>
+mark { background: #fde68a; padding: 0 .1em; border-radius: 2px; }
+.vkb-meta { color: #475569; font-size: .85rem; }
+.vkb-badge { display: inline-block; padding: .05rem .45rem; margin-right: .3rem; border-radius: .6rem;
+             font-size: .78rem; background: #e2e8f0; color: #0f172a; white-space: nowrap; }
+.vkb-passage { border-left: 3px solid #94a3b8; padding: .2rem .7rem; margin: .3rem 0; }
+.vkb-context { white-space: pre-wrap; font-size: .9rem; color: #334155; }
+</style>
+"""
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def marked(snippet: Any) -> str:
+    """A `kb.highlight.Snippet` as HTML: every piece escaped, the matched words in <mark>."""
+    out, position = [], 0
+    for start, end in snippet.marks:
+        out += [escape(snippet.text[position:start]), "<mark>", escape(snippet.text[start:end]), "</mark>"]
+        position = end
+    out.append(escape(snippet.text[position:]))
+    body = " ".join("".join(out).split())
+    return ("… " if snippet.truncated_start else "") + body + (" …" if snippet.truncated_end else "")
+
+
+def cost_badge(level: int | str) -> str:
+    """Cost as kronor signs (EEF-style scale): ● per level, ○ for the rest; 'okänd' when unknown."""
+    if not isinstance(level, int):
+        return '<span class="vkb-badge" title="Kostnad okänd">Kostnad: okänd</span>'
+    title = escape(COST.label(str(level)))
+    return f'<span class="vkb-badge" title="{title}">Kostnad: {"●" * level}{"○" * (5 - level)}</span>'
+
+
+def evidence_badge(level: str) -> str:
+    """Evidence as padlocks (EEF-style): 🔒 per GRADE step, none for 'ej bedömd'."""
+    rank = EVIDENCE_RANK[level]
+    label = escape(EVIDENCE.label(level))
+    locks = "🔒" * rank if rank else "–"
+    return f'<span class="vkb-badge" title="Evidens: {label}">Evidens: {locks} {label}</span>'
+
+
+def badge(text: str) -> str:
+    return f'<span class="vkb-badge">{escape(text)}</span>'
+
+
+GAP_CSS = """
+<style>
+table.vkb-gap { border-collapse: collapse; font-size: .8rem; }
+table.vkb-gap th, table.vkb-gap td { border: 1px solid #cbd5e1; padding: .25rem .35rem; text-align: center; }
+table.vkb-gap thead th { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
+table.vkb-gap thead th { font-weight: 500; }
+table.vkb-gap tbody th { text-align: left; white-space: nowrap; }
+table.vkb-gap td.gap { color: #94a3b8; background: #f8fafc; }
+</style>
+"""
