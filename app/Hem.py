@@ -6,9 +6,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.state import draft_id
+
 PAGES = Path(__file__).parent / "pages"
 
 st.set_page_config(page_title="Vårdkompetensbasen", page_icon="📚", layout="wide")
+draft_id()  # every page keeps the draft's id in the address, so a reload finds the draft
 navigation = st.navigation(
     [
         st.Page(PAGES / "sok.py", title="Sök", icon=":material/search:", default=True),

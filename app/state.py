@@ -88,9 +88,12 @@ def _store() -> DraftStore:
 
 
 def draft_id() -> str:
-    current = st.query_params.get(DRAFT_PARAM)
-    if not current or not isinstance(current, str) or len(current) > 64:
+    """The session's draft id: kept in the session across pages and in the address across reloads."""
+    current = st.session_state.get("draft_id") or st.query_params.get(DRAFT_PARAM)
+    if not current or not isinstance(current, str) or not DraftStore.valid_id(current):
         current = DraftStore.new_id()
+    st.session_state["draft_id"] = current
+    if st.query_params.get(DRAFT_PARAM) != current:
         st.query_params[DRAFT_PARAM] = current
     return current
 

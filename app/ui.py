@@ -64,3 +64,14 @@ table.vkb-gap tbody th { text-align: left; white-space: nowrap; }
 table.vkb-gap td.gap { color: #94a3b8; background: #f8fafc; }
 </style>
 """
+
+COMPARE_CSS = """
+<style>
+table.vkb-compare { border-collapse: collapse; width: 100%; font-size: .9rem; }
+table.vkb-compare th, table.vkb-compare td { border: 1px solid #cbd5e1; padding: .4rem .6rem; vertical-align: top; }
+table.vkb-compare thead th { background: #f1f5f9; text-align: left; }
+table.vkb-compare tbody th { text-align: left; white-space: nowrap; font-weight: 600; }
+table.vkb-compare tr.differs td { background: #fef9c3; }
+table.vkb-compare td.mark { text-align: center; width: 1.5rem; }
+</style>
+"""

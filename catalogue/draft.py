@@ -156,8 +156,12 @@ class DraftStore:
     def new_id() -> str:
         return secrets.token_hex(12)
 
+    @staticmethod
+    def valid_id(draft_id: str) -> bool:
+        return bool(_DRAFT_ID.match(draft_id))
+
     def _path(self, draft_id: str) -> Path:
-        if not _DRAFT_ID.match(draft_id):
+        if not self.valid_id(draft_id):
             raise ValueError("not a draft id")
         return self.folder / f"{draft_id}.json"
 

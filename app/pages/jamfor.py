@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.state import MAX_COMPARE, catalogue, compare_selection
+from app.ui import COMPARE_CSS, escape
 
 st.title("Jämför insatser")
 cat = catalogue()
@@ -27,13 +28,16 @@ if len(picked) < 2:
 comparison = cat.compare(picked)
 only_differences = st.toggle("Visa bara rader som skiljer sig", key="only_diff")
 rows = [row for row in comparison.rows if row.differs or not only_differences]
-table = [
-    {
-        "Fält": row.label,
-        "Skiljer sig": "≠" if row.differs else "",
-        **dict(zip(comparison.names, row.values, strict=True)),
-    }
-    for row in rows
-]
-st.dataframe(table, hide_index=True, width="stretch", row_height=60)
-st.caption("≠ markerar fält där insatserna skiljer sig.")
+header = "".join(f"<th>{escape(name)}</th>" for name in comparison.names)
+body = []
+for row in rows:
+    mark = "≠" if row.differs else ""
+    cells = "".join(f"<td>{escape(value)}</td>" for value in row.values)
+    css = ' class="differs"' if row.differs else ""
+    body.append(f"<tr{css}><th>{escape(row.label)}</th><td class='mark'>{mark}</td>{cells}</tr>")
+st.markdown(
+    COMPARE_CSS + f"<table class='vkb-compare'><thead><tr><th>Fält</th><th></th>{header}</tr></thead>"
+    f"<tbody>{''.join(body)}</tbody></table>",
+    unsafe_allow_html=True,
+)
+st.caption("≠ och gul bakgrund markerar fält där insatserna skiljer sig.")
