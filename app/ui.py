@@ -54,17 +54,6 @@ def badge(text: str) -> str:
     return f'<span class="vkb-badge">{escape(text)}</span>'
 
 
-GAP_CSS = """
-<style>
-table.vkb-gap { border-collapse: collapse; font-size: .8rem; }
-table.vkb-gap th, table.vkb-gap td { border: 1px solid #cbd5e1; padding: .25rem .35rem; text-align: center; }
-table.vkb-gap thead th { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
-table.vkb-gap thead th { font-weight: 500; }
-table.vkb-gap tbody th { text-align: left; white-space: nowrap; }
-table.vkb-gap td.gap { color: #94a3b8; background: #f8fafc; }
-</style>
-"""
-
 COMPARE_CSS = """
 <style>
 table.vkb-compare { border-collapse: collapse; width: 100%; font-size: .9rem; }
