@@ -70,8 +70,8 @@ class Settings(BaseSettings):
     device: str = Field(default="cpu", description="Torch device for the embedding model (cpu, cuda, mps).")
     language: Literal["sv", "en"] = Field(default="sv", description="Language of the app's user interface.")
     catalogue: Path = Field(
-        default=Path("data/catalogue"),
-        description="Folder of intervention records (one YAML file each); relative paths from the working folder.",
+        default_factory=lambda: _shipped_catalogue(),
+        description="Folder of intervention records (one YAML file each). Default: the checkout's data/catalogue.",
     )
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -88,6 +88,12 @@ class Settings(BaseSettings):
             raise SettingsError(_describe(exc)) from exc
 
 
+def _shipped_catalogue() -> Path:
+    """The catalogue shipped with vkb (data/catalogue in the checkout), else data/catalogue here."""
+    shipped = Path(__file__).resolve().parent.parent / "data" / "catalogue"
+    return shipped if shipped.is_dir() else Path("data/catalogue")
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from defaults and the environment, with CLI-style overrides applied on top."""
     try:
@@ -101,7 +107,7 @@ def settings_table() -> list[tuple[str, str, str, str]]:
     """(name, environment variable, default, help) for every setting, in declaration order."""
     rows = []
     for name, field in Settings.model_fields.items():
-        default = "per-user data folder" if field.default_factory is not None else repr(field.default)
+        default = repr(field.default) if field.default_factory is None else str(field.default_factory())  # type: ignore[call-arg]
         rows.append((name, f"VKB_{name.upper()}", default, field.description or ""))
     return rows
 
