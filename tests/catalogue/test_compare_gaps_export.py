@@ -105,6 +105,6 @@ def test_related_passages_leave_out_what_the_record_already_quotes(tmp_path: Pat
     intervention = CATALOGUE.get("vidareutbildning-specialistsjukskoterskor")
     passages = related_passages(kb, intervention, k=3)
     kb.close()
-    assert 1 <= len(passages) <= 3
+    assert len(passages) == 3  # the seed corpus has plenty of other passages
     quote = " ".join(intervention.sources[0].quote.split())
     assert all(quote not in " ".join(p.text.split()) for p in passages)
