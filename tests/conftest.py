@@ -43,14 +43,29 @@ class HashEmbedder:
         return self._vector(text)
 
 
+# Set VKB_TEST_CHROMA_URL to run the suite against a real Chroma server (`chroma run`) instead of
+# the embedded store; each test then gets its own collection on that server.
+TEST_CHROMA_URL = os.environ.get("VKB_TEST_CHROMA_URL") or None
+
+
+def settings_for(index: Path, name: str) -> Settings:
+    """Settings for an index made outside a test function (module fixtures), server mode included."""
+    collection = f"m{hashlib.md5(name.encode()).hexdigest()[:16]}" if TEST_CHROMA_URL else None
+    return load_settings(index=index, chroma_url=TEST_CHROMA_URL, collection=collection)
+
+
 @pytest.fixture(autouse=True)
-def _isolated_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _isolated_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
     """Point the default index at a temporary folder so no test touches a user's index."""
     index = tmp_path / "index"
     monkeypatch.setenv("VKB_INDEX", str(index))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    for name in ("VKB_MODEL", "VKB_CHROMA_URL", "VKB_CHUNK_TOKENS"):
+    for name in ("VKB_MODEL", "VKB_CHROMA_URL", "VKB_CHUNK_TOKENS", "VKB_COLLECTION"):
         monkeypatch.delenv(name, raising=False)
+    if TEST_CHROMA_URL:
+        monkeypatch.setenv("VKB_CHROMA_URL", TEST_CHROMA_URL)
+        digest = hashlib.md5(request.node.nodeid.encode()).hexdigest()[:16]
+        monkeypatch.setenv("VKB_COLLECTION", f"t{digest}")
     return index
 
 

@@ -18,7 +18,7 @@ from ingest import ingest_paths
 from kb import KnowledgeBase, load_settings
 from kb.hits import Hit, group_by_stakeholder
 from kb.search import Filters, SearchError, UnknownFilterValue
-from tests.conftest import REPO, HashEmbedder
+from tests.conftest import REPO, HashEmbedder, settings_for
 
 # Eight short documents, each about one care-staffing topic and all mentioning "personal", with
 # metadata that varies on every filterable field (two without a date, one in English).
@@ -121,7 +121,7 @@ def write_corpus(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def varied_kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
     root = tmp_path_factory.mktemp("varied")
-    kb = KnowledgeBase.open(load_settings(index=root / "index"), embedder=HashEmbedder())
+    kb = KnowledgeBase.open(settings_for(root / "index", "varied"), embedder=HashEmbedder())
     report = ingest_paths([write_corpus(root / "corpus")], kb)
     assert report.ok, report.outcomes
     yield kb
@@ -248,7 +248,7 @@ def test_empty_query_and_empty_index_return_nothing(tmp_path: Path) -> None:
 def seed_kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
     from kb import load_embedder
 
-    settings_ = load_settings(index=tmp_path_factory.mktemp("seeds") / "index")
+    settings_ = settings_for(tmp_path_factory.mktemp("seeds") / "index", "seeds")
     kb = KnowledgeBase.open(settings_, embedder=load_embedder(settings_))
     assert ingest_paths([REPO / "data" / "corpus"], kb).ok
     yield kb
