@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 INDEX  ?= $(or $(VKB_INDEX),.vkb-index)
 PORT   ?= 8501
 
-.PHONY: install run ingest test lint bench clean
+.PHONY: install run ingest test lint bench bench-scale clean
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/ingest_bench.py --corpus ../shared/corpus
 	$(BIN)/python benchmarks/search_bench.py --corpus ../shared/corpus --chunks 100000
+
+## make bench-scale: 10k and 100k chunks, embedded and against a real Chroma server, with a 1M estimate (~20 min)
+bench-scale: install
+	$(BIN)/python benchmarks/scale_bench.py --corpus ../shared/corpus --sizes 10000 100000
 
 clean:
 	rm -rf $(VENV) .vkb-index .pytest_cache .ruff_cache .mypy_cache
