@@ -50,6 +50,17 @@ def catalogue() -> Catalogue | None:
     return _catalogue(str(folder.resolve()), stamp)
 
 
+def catalogue_or_stop() -> Catalogue:
+    """The catalogue, or a clear Swedish message and the end of the page when there is none."""
+    found = catalogue()
+    if found is None:
+        st.error(
+            "Ingen insatskatalog hittades. Ange mappen med inställningen `VKB_CATALOGUE` (standard: data/catalogue)."
+        )
+        st.stop()
+    return found  # type: ignore[return-value]
+
+
 @dataclass
 class Status:
     documents: int = 0

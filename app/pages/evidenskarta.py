@@ -5,17 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.state import catalogue
+from app.state import catalogue_or_stop
 from app.ui import escape
 from catalogue import Query
 from catalogue.vocabularies import EVIDENCE, EVIDENCE_RANK, SETTING
 
 st.title("Evidenskarta")
 st.caption("Antal insatser per ruta och den starkaste evidensen bland dem. Tomma rutor är luckor.")
-cat = catalogue()
-if cat is None:
-    st.error("Ingen insatskatalog hittades. Ange mappen med inställningen `VKB_CATALOGUE`.")
-    st.stop()
+cat = catalogue_or_stop()
 
 left, right = st.columns(2)
 rows = left.radio("Rader", ["category", "lever"], format_func={"category": "Kategori", "lever": "Hävstång"}.get,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import MAX_COMPARE, add_to_draft, catalogue, compare_selection, knowledge_base
+from app.state import MAX_COMPARE, add_to_draft, catalogue_or_stop, compare_selection, knowledge_base
 from app.ui import CSS, badge, cost_badge, escape, evidence_badge
 from catalogue import FACETS, Query, related_passages
 from catalogue.comparison import describe
@@ -20,10 +20,7 @@ st.markdown(CSS, unsafe_allow_html=True)
 st.title("Insatser")
 st.caption("Insatser som rekryterar, behåller eller återfår personal, eller skapar förutsättningar för det.")
 
-cat = catalogue()
-if cat is None:
-    st.error("Ingen insatskatalog hittades. Ange mappen med inställningen `VKB_CATALOGUE` (standard: data/catalogue).")
-    st.stop()
+cat = catalogue_or_stop()
 if cat.problems:
     with st.expander(f"{len(cat.problems)} problem i katalogfilerna (kör `vkb catalogue validate`)"):
         for problem in cat.problems:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import MAX_COMPARE, catalogue, compare_selection
+from app.state import MAX_COMPARE, catalogue_or_stop, compare_selection
 from app.ui import COMPARE_CSS, escape
 
 st.title("Jämför insatser")
-cat = catalogue()
-if cat is None:
-    st.error("Ingen insatskatalog hittades. Ange mappen med inställningen `VKB_CATALOGUE`.")
-    st.stop()
+cat = catalogue_or_stop()
 
 names = {i.id: i.name for i in cat.interventions}
 chosen = [i for i in compare_selection() if i in names]

@@ -29,27 +29,21 @@ counts = document_counts(kb.documents())
 
 with st.sidebar:
     st.header("Filter")
-    doc_types = st.multiselect(
-        "Dokumenttyp",
-        sorted(counts["doc_type"]),
-        format_func=lambda c: f"{DOC_TYPE_LABELS[c]} ({counts['doc_type'][c]})",
-        key="f_doc_type",
-        placeholder="Alla",
-    )
-    stakeholders = st.multiselect(
-        "Aktörskategori",
-        sorted(counts["stakeholder"]),
-        format_func=lambda c: f"{STAKEHOLDER_LABELS[c]} ({counts['stakeholder'][c]})",
-        key="f_stakeholder",
-        placeholder="Alla",
-    )
-    organisations = st.multiselect(
-        "Organisation",
-        sorted(counts["organisation"]),
-        format_func=lambda c: f"{c} ({counts['organisation'][c]})",
-        key="f_organisation",
-        placeholder="Alla",
-    )
+    facets = {
+        "doc_type": ("Dokumenttyp", DOC_TYPE_LABELS.get),
+        "stakeholder": ("Aktörskategori", STAKEHOLDER_LABELS.get),
+        "organisation": ("Organisation", str),
+    }
+    chosen = {
+        name: st.multiselect(
+            label,
+            sorted(counts[name]),
+            format_func=lambda c, n=name, show=show: f"{show(c)} ({counts[n][c]})",
+            key=f"f_{name}",
+            placeholder="Alla",
+        )
+        for name, (label, show) in facets.items()
+    }
     years = sorted(int(y) for y in counts["year"])
     year_range = None
     if len(years) > 1:
@@ -65,9 +59,9 @@ grouped = st.toggle("Gruppera efter aktörskategori (vad sa regioner, kommuner, 
 
 narrowed = year_range is not None and (year_range[0] > years[0] or year_range[1] < years[-1])
 filters = Filters(
-    doc_types=tuple(doc_types),
-    stakeholders=tuple(stakeholders),
-    organisations=tuple(organisations),
+    doc_types=tuple(chosen["doc_type"]),
+    stakeholders=tuple(chosen["stakeholder"]),
+    organisations=tuple(chosen["organisation"]),
     year_from=year_range[0] if narrowed and year_range else None,
     year_to=year_range[1] if narrowed and year_range else None,
 )
