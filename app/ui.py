@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from catalogue.vocabularies import COST, EVIDENCE, EVIDENCE_RANK
+from catalogue.vocabularies import COST, EVIDENCE, EVIDENCE_RANK, Vocabulary
 
 CSS = """
 <style>
@@ -64,3 +64,17 @@ table.vkb-compare tr.differs td { background: #fef9c3; }
 table.vkb-compare td.mark { text-align: center; width: 1.5rem; }
 </style>
 """
+
+
+def count_caption(vocabulary: Vocabulary, counts: dict[str, int], most: int = 6) -> str:
+    """'I urvalet: Sjuksköterska 6 · Läkare 2 …': the commonest terms among the shown records.
+
+    Counts live here, beside the widget, never in its option labels (a label that changes breaks the
+    widget's value). Records for all staff groups count under their own term, `alla`.
+    """
+    present = sorted(((n, code) for code, n in counts.items() if n), key=lambda p: (-p[0], p[1]))
+    if not present:
+        return "I urvalet: inga"
+    shown = " · ".join(f"{vocabulary.label(code)} {n}" for n, code in present[:most])
+    more = f" · +{len(present) - most} till" if len(present) > most else ""
+    return f"I urvalet: {shown}{more}"

@@ -16,6 +16,8 @@ from kb import KnowledgeBase, Settings, load_settings
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("VKB_SHARED_DIR", REPO.parent / "shared"))
 SHARED_CORPUS = SHARED / "corpus"
+# The three seed documents the tests were written against (data/corpus also ships the catalogue's sources).
+SEED_CORPUS = REPO / "tests" / "fixtures" / "seed_corpus"
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -93,3 +95,14 @@ def real_kb(settings: Settings, real_embedder) -> Iterator[KnowledgeBase]:  # ty
     kb = KnowledgeBase.open(settings, embedder=real_embedder)
     yield kb
     kb.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--ui-seeds", type=int, default=200, help="how many random UI walks tests/app/test_random_walk.py runs"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "ui_seed" in metafunc.fixturenames:
+        metafunc.parametrize("ui_seed", range(metafunc.config.getoption("--ui-seeds")))

@@ -38,7 +38,8 @@ with st.sidebar:
         name: st.multiselect(
             label,
             sorted(counts[name]),
-            format_func=lambda c, n=name, show=show: f"{show(c)} ({counts[n][c]})",
+            format_func=show,
+            help="Antal dokument: " + ", ".join(f"{show(c)} {n}" for c, n in sorted(counts[name].items())),
             key=f"f_{name}",
             placeholder="Alla",
         )
@@ -48,7 +49,7 @@ with st.sidebar:
     year_range = None
     if len(years) > 1:
         year_range = st.slider("År", years[0], years[-1], (years[0], years[-1]), key="f_years")
-    st.caption("Antal dokument inom parentes. Ett årsintervall utesluter odaterade dokument.")
+    st.caption("Ett årsintervall utesluter odaterade dokument.")
     mode = st.radio("Sökläge", list(MODES), format_func=MODES.__getitem__, key="f_mode")
     k = st.slider("Antal träffar", 5, 50, 10, step=5, key="f_k")
 
