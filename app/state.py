@@ -7,6 +7,7 @@ a reload of the page finds it again.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from catalogue.draft import Draft, DraftItem, DraftStore
 from kb import KnowledgeBase, Settings, load_settings
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
 
+log = logging.getLogger("vkb.app")
 DRAFT_PARAM = "utkast"
 MAX_COMPARE = 4
 
@@ -31,9 +33,32 @@ def settings() -> Settings:
     return load_settings()
 
 
+def keep(key: str) -> str:
+    """A widget key whose value survives a visit to another page.
+
+    Streamlit drops a widget's state when the widget is not drawn in a run (streamlit#5813), so
+    filters were lost on leaving a page. A copy under our own key puts the value back.
+    """
+    store = f"_kept:{key}"
+    if key in st.session_state:
+        st.session_state[store] = st.session_state[key]
+    elif store in st.session_state:
+        st.session_state[key] = st.session_state[store]
+    return key
+
+
 def knowledge_base() -> KnowledgeBase:
     """The knowledge base the current settings name, opened once per process and settings."""
     return _open(settings().model_dump_json())
+
+
+def knowledge_base_or_none() -> KnowledgeBase | None:
+    """The knowledge base for reference strings, or None when it cannot be opened (references then show ids)."""
+    try:
+        return knowledge_base()
+    except Exception:  # logged; the page still shows the catalogue
+        log.exception("the knowledge base could not be opened")
+        return None
 
 
 @st.cache_resource(show_spinner="Läser in insatskatalogen …")

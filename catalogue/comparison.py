@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from catalogue.schema import Intervention
+from catalogue.schema import Intervention, Outcome
 from catalogue.vocabularies import VOCABULARIES
 
 MIN_COMPARE, MAX_COMPARE = 2, 4
@@ -40,23 +40,58 @@ FIELD_LABELS = (  # the fields shown for an intervention, in order, with Swedish
     ("levers", "Hävstång"),
     ("setting", "Geografi"),
     ("actors", "Aktör"),
-    ("evidence", "Evidens"),
+    ("outcomes", "Utfall"),
+    ("evidence", "Evidensens tillförlitlighet"),
     ("evidence_rationale", "Evidensens grund"),
     ("cost", "Kostnad"),
     ("cost_amount", "Belopp"),
+    ("unit_cost", "Kostnad per enhet"),
+    ("cost_effectiveness", "Kostnadseffektivitet"),
     ("time_to_effect", "Tid till effekt"),
     ("status", "Status"),
+    ("implementation", "Genomförande"),
+    ("applicability", "Tillämpbarhet i Sverige"),
+    ("reviewed", "Granskad"),
     ("sources", "Källor"),
 )
+VKB_MARK = " (vkb:s bedömning)"
+
+
+def _labels(field: str, codes: Sequence[str], language: str) -> str:
+    """Codes as labels in the vocabulary's own order, so equal sets read alike whatever the file's order."""
+    vocabulary = VOCABULARIES[field]
+    ordered = sorted(codes, key=lambda c: vocabulary.codes.index(c) if c in vocabulary.codes else len(vocabulary.codes))
+    return ", ".join(vocabulary.label(code, language) for code in ordered)
+
+
+def describe_outcome(outcome: Outcome, language: str = "sv") -> str:
+    """'Kvarstannande: positiv (systematisk översikt, 7 studier, låg)'."""
+    details = [VOCABULARIES["design"].label(outcome.design, language)]
+    if outcome.studies:
+        details.append(f"{outcome.studies} studier" if language == "sv" else f"{outcome.studies} studies")
+    if outcome.certainty:
+        details.append(VOCABULARIES["evidence"].label(outcome.certainty, language))
+    what = VOCABULARIES["outcome"].label(outcome.outcome, language)
+    return f"{what}: {VOCABULARIES['effect'].label(outcome.effect, language).lower()} ({', '.join(details)})"
 
 
 def describe(intervention: Intervention, field: str, language: str = "sv") -> str:
     """One field of an intervention as readable text, vocabulary codes shown as labels."""
-    if field in ("category", "target_groups", "levers", "setting", "actors"):
-        vocabulary = VOCABULARIES[field]
-        return ", ".join(vocabulary.label(code, language) for code in getattr(intervention, field))
+    if field in ("category", "target_groups", "levers", "setting"):
+        return _labels(field, getattr(intervention, field), language)
+    if field == "actors":
+        actors = intervention.actors
+        return _labels("actors", actors.values, language) + (VKB_MARK if actors.judged_by_vkb else "")
+    if field == "outcomes":
+        return "; ".join(describe_outcome(o, language) for o in intervention.outcomes) or "–"
     if field == "evidence":
-        return VOCABULARIES["evidence"].label(intervention.evidence.level, language)
+        evidence = intervention.evidence
+        text = VOCABULARIES["evidence"].label(evidence.certainty, language)
+        if evidence.grader:
+            text += f" (graderad av {VOCABULARIES['grader'].label(evidence.grader, language).lower()})"
+        if evidence.strength:
+            text += f", rekommendation: {VOCABULARIES['strength'].label(evidence.strength, language).lower()}"
+        return text
     if field == "evidence_rationale":
         return intervention.evidence.rationale or "–"
     if field == "cost":
@@ -66,8 +101,22 @@ def describe(intervention: Intervention, field: str, language: str = "sv") -> st
         if cost.amount_sek is None:
             return "–"
         return " ".join(filter(None, [f"{cost.amount_sek:,} kr".replace(",", " "), cost.period]))
-    if field in ("time_to_effect", "status"):
-        return VOCABULARIES[field].label(getattr(intervention, field), language)
+    if field == "unit_cost":
+        return intervention.cost.unit_cost.label() if intervention.cost.unit_cost else "–"
+    if field == "cost_effectiveness":
+        return intervention.cost.cost_effectiveness.text if intervention.cost.cost_effectiveness else "–"
+    if field == "time_to_effect":
+        judged = intervention.time_to_effect
+        return VOCABULARIES[field].label(judged.value, language) + (VKB_MARK if judged.judged_by_vkb else "")
+    if field == "status":
+        return VOCABULARIES[field].label(intervention.status, language)
+    if field == "implementation":
+        return " ".join(item.text for item in intervention.implementation) or "–"
+    if field == "applicability":
+        return intervention.applicability.text + VKB_MARK if intervention.applicability else "–"
+    if field == "reviewed":
+        reviewed = intervention.reviewed
+        return f"{reviewed.date.isoformat()} ({reviewed.by})" if reviewed else "–"
     if field == "sources":
         return str(len(intervention.sources))
     return str(getattr(intervention, field) or "–")

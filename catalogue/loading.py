@@ -17,11 +17,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
-from catalogue.schema import Intervention, KbSource
+from catalogue.schema import ExternalSource, Intervention, KbSource
 
 Severity = Literal["error", "warning"]
 SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 256_000
+MAX_EXTERNAL_QUOTE = 300  # characters: the sentence that carries the claim, checkable in seconds
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,15 @@ def load_file(path: Path) -> tuple[Record | None, list[Problem]]:
     except ValidationError as exc:
         return None, [_problem(path, lines, error) for error in exc.errors()]
     problems = []
+    for number, source in enumerate(intervention.sources):
+        quote = getattr(source, "quote", None)
+        if isinstance(source, ExternalSource) and quote and len(quote) > MAX_EXTERNAL_QUOTE:
+            where = f"sources.{number}.quote"
+            message = (
+                f"external quote of {len(quote)} characters; keep it to the sentence that carries the claim "
+                f"(≤ {MAX_EXTERNAL_QUOTE})"
+            )
+            problems.append(Problem(path, lines.get(where), where, message, "warning"))
     if intervention.id != path.stem:
         problems.append(
             Problem(path, lines.get("id"), "id", f"id {intervention.id!r} differs from the file name", "warning")
@@ -171,6 +181,7 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_FIELD_PREFIX = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+)*): (.+)$", re.DOTALL)
 _PLAIN = str.maketrans({"”": '"', "“": '"', "’": "'", "‘": "'", "–": "-", "—": "-", "\u00ad": None, "\u00a0": " "})
 
 
@@ -198,11 +209,14 @@ def _lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
 def _problem(path: Path, lines: dict[str, int], error: Any) -> Problem:
     loc = [str(part) for part in error["loc"] if part not in ("kb", "external")]
     dotted = ".".join(loc)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    named = _FIELD_PREFIX.match(message)
+    if not dotted and named:  # a whole-record rule names the field it is about: point at that line
+        dotted, message = named.group(1), named.group(2)
     probe = dotted
     while probe and probe not in lines:
         probe = probe.rpartition(".")[0]
     line = lines.get(probe, lines.get(""))
-    message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "missing":
         message = "required field is missing"
     elif error["type"] == "extra_forbidden":

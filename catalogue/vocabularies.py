@@ -128,15 +128,102 @@ ACTORS = _v(
 
 EVIDENCE = _v(
     "evidence",
-    "Evidens",
-    "Evidence",
+    "Evidensens tillförlitlighet",
+    "Certainty of evidence",
     ("hog", "Hög", "High", "GRADE: stor tilltro till att effekten ligger nära den skattade."),
     ("mattlig", "Måttlig", "Moderate", "GRADE: måttlig tilltro; den verkliga effekten är troligen nära skattningen."),
     ("lag", "Låg", "Low", "GRADE: begränsad tilltro; den verkliga effekten kan skilja sig väsentligt."),
     ("mycket_lag", "Mycket låg", "Very low", "GRADE: mycket liten tilltro till skattningen."),
-    ("ej_bedomd", "Ej bedömd", "Not assessed", "Ingen källa har graderat evidensen; vkb gissar aldrig."),
+    (
+        "otillracklig",
+        "Otillräcklig",
+        "Insufficient",
+        "Bedömd: för lite eller för svag evidens för att säga något om effekten.",
+    ),
+    ("ej_bedomd", "Ej bedömd", "Not assessed", "Ingen har bedömt evidensen; vkb gissar aldrig."),
 )
-EVIDENCE_RANK = {"hog": 4, "mattlig": 3, "lag": 2, "mycket_lag": 1, "ej_bedomd": 0}
+# How sure we are (not how large the effect is). Insufficient and not assessed both rank 0: neither
+# says anything about the effect, but they stay apart in the data and in every view.
+EVIDENCE_RANK = {"hog": 4, "mattlig": 3, "lag": 2, "mycket_lag": 1, "otillracklig": 0, "ej_bedomd": 0}
+GRADED = ("hog", "mattlig", "lag", "mycket_lag")
+# Shown beside every grade in the app and the exports, as the best evidence sites do.
+EVIDENCE_GUARD = (
+    "Tillförlitligheten anger hur säkra vi kan vara på effekten, inte hur stor effekten är. "
+    "En lucka (inga studier) betyder inte att insatsen saknar effekt, bara att ingen har studerat den."
+)
+
+GRADER = _v(
+    "grader",
+    "Graderad av",
+    "Graded by",
+    ("kalla", "Källan", "The source", "Källan anger själv sin tillförlitlighet (t.ex. GRADE); vkb för bara över den."),
+    ("vkb", "vkb", "vkb", "vkb har graderat enligt bedömningsmallen i README (aldrig högre än låg)."),
+)
+
+STRENGTH = _v(
+    "strength",
+    "Rekommendationens styrka",
+    "Strength of recommendation",
+    ("stark", "Stark", "Strong", "Riktlinjen rekommenderar starkt."),
+    ("villkorad", "Villkorad", "Conditional", "Riktlinjen rekommenderar med villkor."),
+)
+
+OUTCOME = _v(
+    "outcome",
+    "Utfall",
+    "Outcome",
+    ("rekrytering", "Rekrytering", "Recruitment", "Sökande, anställningar, antagna."),
+    ("kvarstannande", "Kvarstannande", "Retention", "Kvarstannande och personalomsättning."),
+    ("aterkomst", "Återkomst", "Return", "Återgång till yrket eller vården efter att ha lämnat."),
+    ("bemanning", "Bemanning", "Staffing", "Vakanser, hyrpersonal, bemanningsnivåer."),
+    ("arbetsmiljo_halsa", "Arbetsmiljö och hälsa", "Work environment and health", "Nöjdhet, utbrändhet, sjukfrånvaro."),
+    ("kompetens", "Kompetens", "Skills", "Kunskaper, färdigheter, behörigheter."),
+    ("patientutfall", "Patientutfall", "Patient outcomes", "Vårdens kvalitet och patientsäkerhet."),
+    ("kostnad", "Kostnad", "Cost", "Kostnader och besparingar."),
+)
+
+EFFECT = _v(
+    "effect",
+    "Effekt",
+    "Effect",
+    ("positiv", "Positiv", "Positive", "Källan finner en gynnsam effekt."),
+    ("blandad", "Blandad", "Mixed", "Resultaten pekar åt olika håll."),
+    ("ingen_effekt", "Ingen effekt", "No effect", "Källan finner ingen skillnad."),
+    ("negativ", "Negativ", "Negative", "Källan finner en ogynnsam effekt."),
+    ("oklar", "Oklar", "Unclear", "Källan kan inte säga åt vilket håll."),
+)
+
+DESIGN = _v(
+    "design",
+    "Studiedesign",
+    "Study design",
+    ("systematisk_oversikt", "Systematisk översikt", "Systematic review", "Översikt eller metaanalys av studier."),
+    ("rct", "Randomiserad studie", "Randomised trial", ""),
+    (
+        "kvasiexperimentell",
+        "Kvasiexperimentell",
+        "Quasi-experimental",
+        "Kontrollgrupp utan slumpning, före-efter med jämförelse.",
+    ),
+    ("kohort_observation", "Kohort/observation", "Cohort/observational", "Uppföljning eller tvärsnitt utan ingrepp."),
+    ("utvardering", "Utvärdering", "Evaluation", "Programutvärdering eller uppföljning utan kontrollgrupp."),
+    ("kvalitativ", "Kvalitativ", "Qualitative", "Intervjuer, fokusgrupper."),
+    ("expertbedomning", "Expertbedömning", "Expert opinion", ""),
+    (
+        "beslut_utan_utvardering",
+        "Beslut utan utvärdering",
+        "Decision without evaluation",
+        "Beslutad eller föreslagen; ingen utvärdering ännu.",
+    ),
+)
+
+BASIS = _v(
+    "basis",
+    "Grund",
+    "Basis",
+    ("kalla", "Enligt källa", "From a source", ""),
+    ("vkb", "vkb:s bedömning", "vkb's judgement", "Inte hämtat ur en källa: vkb:s egen bedömning."),
+)
 
 COST = _v(
     "cost",
@@ -172,13 +259,7 @@ STATUS = _v(
 )
 
 VOCABULARIES: dict[str, Vocabulary] = {
-    v.name: v for v in (CATEGORY, TARGET_GROUPS, LEVERS, SETTING, ACTORS, EVIDENCE, COST, TIME_TO_EFFECT, STATUS)
-}
-
-
-def cost_level_for(amount_msek: float) -> int:
-    """The cost band (1-5) an annual national cost in millions of kronor falls in (lower bound inclusive)."""
-    for level, (low, high) in COST_BANDS_MSEK.items():
-        if low <= amount_msek < high:
-            return level
-    raise ValueError(f"not a cost: {amount_msek}")
+    v.name: v
+    for v in (CATEGORY, TARGET_GROUPS, LEVERS, SETTING, ACTORS, EVIDENCE, GRADER, STRENGTH, OUTCOME, EFFECT, DESIGN,
+              COST, TIME_TO_EFFECT, STATUS, BASIS)
+}  # fmt: skip

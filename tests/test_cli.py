@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import REPO
+from tests.conftest import SEED_CORPUS
 from vkb_cli.main import app
 
 pytestmark = pytest.mark.slow
@@ -18,7 +18,7 @@ runner = CliRunner()
 
 def test_ingest_docs_and_rerun(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
-    shutil.copytree(REPO / "data" / "corpus", corpus)
+    shutil.copytree(SEED_CORPUS, corpus)
     (corpus / "trasig.pdf").write_bytes(b"%PDF-1.4 trasig")
     result = runner.invoke(app, ["ingest", str(corpus)])
     assert result.exit_code == 1
@@ -57,7 +57,7 @@ def test_settings_lists_every_setting() -> None:
 
 
 def test_search_json_and_text_output(tmp_path: Path) -> None:
-    assert runner.invoke(app, ["ingest", str(REPO / "data" / "corpus"), "--no-progress"]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(SEED_CORPUS), "--no-progress"]).exit_code == 0
     result = runner.invoke(app, ["search", "vidareutbildning till specialistsjuksköterska", "--k", "3", "--json"])
     assert result.exit_code == 0, result.stderr
     hits = json.loads(result.stdout)
@@ -68,7 +68,7 @@ def test_search_json_and_text_output(tmp_path: Path) -> None:
     assert top["doc_id"] == "002_77bf05357181f093" and top["page"] is None
     assert top["source_path"] == "2023-01_regeringen_arbete-med-starkt-kompetensforsorjning.txt"
     assert "Fler sjuksköterskor behöver vidareutbilda sig till specialistsjuksköterska" in top["text"]
-    source = (REPO / "data" / "corpus" / top["source_path"]).read_text(encoding="utf-8")
+    source = (SEED_CORPUS / top["source_path"]).read_text(encoding="utf-8")
     # offsets are into the extracted text, which here is the file without its Markdown escapes (`utvecklings\\-`)
     assert top["text"] in source.replace("\\", "") and top["char_end"] - top["char_start"] == len(top["text"])
     assert top["citation"].startswith("Regeringen (Regeringskansliet) (2023).")
@@ -96,7 +96,7 @@ def test_search_json_and_text_output(tmp_path: Path) -> None:
     ],
 )
 def test_search_usage_errors(args: list[str], message: str) -> None:
-    assert runner.invoke(app, ["ingest", str(REPO / "data" / "corpus"), "--no-progress"]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(SEED_CORPUS), "--no-progress"]).exit_code == 0
     result = runner.invoke(app, ["search", "sjuksköterskor", *args])
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.stderr
@@ -110,7 +110,7 @@ def test_search_on_an_empty_index_says_how_to_fill_it() -> None:
 
 def test_eval_prints_every_mode(tmp_path: Path) -> None:
     name = "2023-01_regeringen_arbete-med-starkt-kompetensforsorjning.txt"
-    text = (REPO / "data" / "corpus" / name).read_text(encoding="utf-8")
+    text = (SEED_CORPUS / name).read_text(encoding="utf-8")
     start = text.index("Fler sjuksköterskor behöver")
     query = {
         "id": "q1",
@@ -122,13 +122,13 @@ def test_eval_prints_every_mode(tmp_path: Path) -> None:
     }
     queries = tmp_path / "q.jsonl"
     queries.write_text(json.dumps(query, ensure_ascii=False) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["eval", str(queries), "--corpus", str(REPO / "data" / "corpus"), "--json"])
+    result = runner.invoke(app, ["eval", str(queries), "--corpus", str(SEED_CORPUS), "--json"])
     assert result.exit_code == 0, result.stderr
     metrics = json.loads(result.stdout)["metrics"]
     assert {m["mode"] for m in metrics} == {"hybrid", "lexical", "dense", "bm25-plain"}
     hybrid = next(m for m in metrics if m["mode"] == "hybrid" and m["kind"] == "all")
     assert hybrid["R@10"] == 1.0 and hybrid["n"] == 1
-    table = runner.invoke(app, ["eval", str(queries), "--corpus", str(REPO / "data" / "corpus")])
+    table = runner.invoke(app, ["eval", str(queries), "--corpus", str(SEED_CORPUS)])
     assert "MRR@10" in table.stdout and "bm25-plain" in table.stdout
-    bad = runner.invoke(app, ["eval", str(tmp_path / "missing.jsonl"), "--corpus", str(REPO / "data" / "corpus")])
+    bad = runner.invoke(app, ["eval", str(tmp_path / "missing.jsonl"), "--corpus", str(SEED_CORPUS)])
     assert bad.exit_code == 2 and "missing.jsonl" in bad.stderr

@@ -10,7 +10,7 @@ from reportlab.pdfgen import canvas
 
 from ingest import ingest_paths
 from kb import KnowledgeBase, load_settings
-from tests.conftest import REPO, HashEmbedder
+from tests.conftest import SEED_CORPUS, HashEmbedder
 
 GOOD = "Regionen har brist på sjuksköterskor i glesbygden och anlitar hyrläkare.\n"
 
@@ -99,7 +99,7 @@ def test_html_scripts_and_handlers_are_not_indexed(kb: KnowledgeBase, tmp_path: 
      "' OR 1=1 --", "\x00\x01", "🙂 sjuksköterskor"],
 )  # fmt: skip
 def test_odd_queries_are_searched_as_text(kb: KnowledgeBase, tmp_path: Path, query: str) -> None:
-    ingest_paths([REPO / "data" / "corpus"], kb)
+    ingest_paths([SEED_CORPUS], kb)
     for mode in ("lexical", "dense", "hybrid"):
         hits = kb.search(query, k=5, mode=mode)  # type: ignore[arg-type]
         assert len(hits) <= 5

@@ -8,6 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
+from catalogue import Query
+from catalogue.vocabularies import EVIDENCE
+from vkb_cli.filter_options import with_filters
+
 catalogue_app = typer.Typer(
     name="catalogue", help="The intervention catalogue: recruit, retain, return, enable.", no_args_is_help=True
 )
@@ -53,53 +57,11 @@ def _registry(index: Path | None) -> Any:
     return Registry(database) if database.exists() else None
 
 
-def _query(
-    category: Many, target_group: Many, lever: Many, setting: Many, actor: Many, status: Many,
-    max_cost: int | None, min_evidence: str | None, text: str | None,
-) -> Any:  # fmt: skip
-    from catalogue import FilterError, Query
-
-    query = Query(
-        category=tuple(category or ()),
-        target_groups=tuple(target_group or ()),
-        levers=tuple(lever or ()),
-        setting=tuple(setting or ()),
-        actors=tuple(actor or ()),
-        status=tuple(status or ()),
-        max_cost=max_cost,
-        min_evidence=min_evidence,
-        text=text,
-    )
-    try:
-        query.validate()
-    except FilterError as exc:
-        raise _fail(str(exc)) from None
-    return query
-
-
-CategoryOpt = Annotated[Many, typer.Option("--category", help="recruit, retain, return, enable (repeatable).")]
-TargetOpt = Annotated[Many, typer.Option("--target-group", help="Target group, e.g. sjukskoterska (repeatable).")]
-LeverOpt = Annotated[Many, typer.Option("--lever", help="Lever, e.g. arbetsmiljo (repeatable).")]
-SettingOpt = Annotated[Many, typer.Option("--setting", help="hela_landet, gles_och_landsbygd, storstad.")]
-ActorOpt = Annotated[Many, typer.Option("--actor", help="Who acts, e.g. region (repeatable).")]
-StatusOpt = Annotated[Many, typer.Option("--status", help="proposed, decided, implemented, evaluated.")]
-MaxCostOpt = Annotated[int | None, typer.Option("--max-cost", help="Highest cost level, 1-5 (unknown drops out).")]
-MinEvidenceOpt = Annotated[str | None, typer.Option("--min-evidence", help="hog, mattlig, lag or mycket_lag.")]
-TextOpt = Annotated[str | None, typer.Option("--text", help="Words in the id, name, summary or description.")]
-
-
 @catalogue_app.command("list")
+@with_filters
 def list_interventions(
-    category: CategoryOpt = None,
-    target_group: TargetOpt = None,
-    lever: LeverOpt = None,
-    setting: SettingOpt = None,
-    actor: ActorOpt = None,
-    status: StatusOpt = None,
-    max_cost: MaxCostOpt = None,
-    min_evidence: MinEvidenceOpt = None,
-    text: TextOpt = None,
-    sort: Annotated[str, typer.Option(help="name, cost or evidence.")] = "name",
+    query: Query,
+    sort: Annotated[str, typer.Option(help="name, cost or evidence (strongest first, then cheapest).")] = "name",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: the records and the facet counts.")] = False,
     folder: FolderOption = None,
 ) -> None:
@@ -108,7 +70,6 @@ def list_interventions(
     from catalogue.comparison import describe
 
     catalogue = _load(folder)
-    query = _query(category, target_group, lever, setting, actor, status, max_cost, min_evidence, text)
     try:
         result = catalogue.filter(query, sort=sort)  # type: ignore[arg-type]
     except FilterError as exc:
@@ -119,7 +80,7 @@ def list_interventions(
         return
     for i in result.interventions:
         typer.echo(
-            f"{i.id:45} {describe(i, 'category'):28} evidens: {describe(i, 'evidence'):10} "
+            f"{i.id:45} {describe(i, 'category'):28} evidens: {EVIDENCE.label(i.evidence.certainty):12} "
             f"kostnad: {describe(i, 'cost')}"
         )
     typer.echo(f"\n{len(result.interventions)} av {len(catalogue)} insatser")
@@ -182,26 +143,25 @@ def compare_interventions(
 
 
 @catalogue_app.command()
+@with_filters
 def gaps(
+    query: Query,
     rows: Annotated[str, typer.Option(help="category or lever.")] = "category",
-    category: CategoryOpt = None,
-    setting: SettingOpt = None,
-    actor: ActorOpt = None,
-    status: StatusOpt = None,
     folder: FolderOption = None,
 ) -> None:
     """The evidence-and-gap map: interventions per cell (rows x target group); '·' is a gap."""
     catalogue = _load(folder)
-    query = _query(category, None, None, setting, actor, status, None, None, None)
     if rows not in ("category", "lever"):
         raise _fail(f"--rows must be category or lever, not {rows!r}")
     gap = catalogue.gap_map(rows=rows, query=query)  # type: ignore[arg-type]
-    short = {code: code[:5] for code in gap.cols}
-    typer.echo(f"{'':28}" + " ".join(f"{short[c]:>5}" for c in gap.cols))
+    # Column headings are numbers with a legend below: names cut to five letters ("speci" twice) were ambiguous.
+    typer.echo(f"{'':28}" + " ".join(f"{n:>3}" for n in range(1, len(gap.cols) + 1)))
     for row in gap.rows:
-        counts = " ".join(f"{gap.cell(row, c).count or '·':>5}" for c in gap.cols)
+        counts = " ".join(f"{gap.cell(row, c).count or '·':>3}" for c in gap.cols)
         typer.echo(f"{gap.row_vocabulary.label(row)[:27]:28}{counts}")
-    typer.echo(f"\n{len(gap.gaps())} of {len(gap.cells)} cells are gaps. Columns: " + ", ".join(gap.cols))
+    typer.echo(f"\n{len(gap.gaps())} of {len(gap.cells)} cells are gaps. Columns:")
+    for number, code in enumerate(gap.cols, start=1):
+        typer.echo(f"  {number:>2} {gap.col_vocabulary.label(code)} ({code})")
 
 
 @catalogue_app.command()
@@ -236,18 +196,11 @@ def validate(
 
 
 @catalogue_app.command()
+@with_filters
 def export(
     out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    query: Query,
     fmt: Annotated[str | None, typer.Option("--format", help="csv, xlsx or md (default: from --out).")] = None,
-    category: CategoryOpt = None,
-    target_group: TargetOpt = None,
-    lever: LeverOpt = None,
-    setting: SettingOpt = None,
-    actor: ActorOpt = None,
-    status: StatusOpt = None,
-    max_cost: MaxCostOpt = None,
-    min_evidence: MinEvidenceOpt = None,
-    text: TextOpt = None,
     folder: FolderOption = None,
     index: IndexOption = None,
 ) -> None:
@@ -259,7 +212,50 @@ def export(
     if chosen not in FORMATS:
         raise _fail(f"unknown format {chosen!r}; choose one of {', '.join(FORMATS)} (--format)")
     catalogue = _load(folder)
-    query = _query(category, target_group, lever, setting, actor, status, max_cost, min_evidence, text)
     interventions = catalogue.filter(query).interventions
     write(interventions, chosen, out, _registry(index))
     typer.echo(f"wrote {len(interventions)} interventions to {out}")
+
+
+@catalogue_app.command()
+@with_filters
+def stats(
+    query: Query,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+    folder: FolderOption = None,
+) -> None:
+    """Counts: records, per category, certainty, grader and outcome, with unit cost."""
+    from catalogue.stats import catalogue_stats
+
+    found = catalogue_stats(_load(folder).filter(query).interventions)
+    if as_json:
+        typer.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"{found.records} records · {found.graded} graded (hog–mycket_lag) · {found.with_unit_cost} with unit cost"
+    )
+    for title, counts in (("category", found.per_category), ("certainty", found.per_certainty),
+                          ("grader", found.per_grader), ("outcome", found.per_outcome)):  # fmt: skip
+        typer.echo(f"{title:10} " + " · ".join(f"{code} {n}" for code, n in counts.items()))
+
+
+@catalogue_app.command()
+@with_filters
+def review(
+    query: Query,
+    out: Annotated[Path, typer.Option("--out", help="File to write: .md or .xlsx.")],
+    folder: FolderOption = None,
+    index: IndexOption = None,
+) -> None:
+    """A review sheet: every claim with its source and quote, and a column for a human to tick."""
+    from catalogue.review import REVIEW_FORMATS, review_rows, write_review
+
+    fmt = out.suffix.lstrip(".").lower()
+    if fmt not in REVIEW_FORMATS:
+        raise _fail(f"unknown format {fmt!r}; the review sheet is written as {' or '.join(REVIEW_FORMATS)}")
+    rows = review_rows(_load(folder).filter(query).interventions, _registry(index))
+    try:
+        write_review(rows, fmt, out)
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror or exc}", 1) from None
+    typer.echo(f"wrote {len(rows)} claims to {out}")

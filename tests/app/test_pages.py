@@ -12,7 +12,7 @@ from catalogue import Catalogue
 from catalogue.draft import DraftItem
 from ingest import ingest_paths
 from kb import KnowledgeBase
-from tests.conftest import REPO
+from tests.conftest import REPO, SEED_CORPUS
 
 pytestmark = pytest.mark.slow
 PAGES = REPO / "app" / "pages"
@@ -22,7 +22,7 @@ CATALOGUE = REPO / "data" / "catalogue"
 @pytest.fixture
 def seeded(real_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("VKB_CATALOGUE", str(CATALOGUE))
-    ingest_paths([REPO / "data" / "corpus"], real_kb)
+    ingest_paths([SEED_CORPUS], real_kb)
     real_kb.close()
     yield
 
@@ -120,7 +120,9 @@ def test_interventions_filter_changes_counts(seeded: None) -> None:
         Catalogue.load(CATALOGUE).filter(__import__("catalogue").Query(target_groups=("barnmorska",))).interventions
     )
     assert f"**{expected} av {total} insatser**" in html(at)
-    assert at.multiselect(key="i_category").options != before  # facet counts follow the filter
+    assert at.multiselect(key="i_category").options == before  # labels stay stable: no count in them
+    counts = [c.value for c in at.caption if c.value.startswith("I urvalet:")]
+    assert counts and any("Barnmorska" in c for c in counts)  # the counts follow the filter, beside the widget
     at.select_slider(key="i_max_cost").set_value(2).run()
     assert not at.exception and f"av {total} insatser**" in html(at)
 
@@ -140,14 +142,46 @@ def test_compare_shows_both_interventions(seeded: None) -> None:
 def test_gap_map_counts_match_the_catalogue(seeded: None) -> None:
     at = page("evidenskarta").run()
     assert not at.exception
+    at.radio(key="map_view").set_value("target").run()
     gap = Catalogue.load(CATALOGUE).gap_map(rows="category")
-    at.selectbox(key="gap_cell_row").set_value("recruit").run()
+    at.selectbox(key="gap_cell_row_category").set_value("recruit").run()
     at.selectbox(key="gap_cell_col").set_value("lakare").run()
     assert not at.exception
     assert f"**{gap.cell('recruit', 'lakare').count} insatser**" in html(at)
-    at.selectbox(key="gap_cell_row").set_value("return").run()
+    empty = next((r, c) for r, c in gap.gaps())
+    at.selectbox(key="gap_cell_row_category").set_value(empty[0]).run()
+    at.selectbox(key="gap_cell_col").set_value(empty[1]).run()
     assert any("Lucka" in w.value for w in at.warning)
-    assert f"{len(gap.gaps())} av {len(gap.cells)} rutor är luckor." in [c.value for c in at.caption]
+    at.radio(key="gap_rows").set_value("lever").run()  # switching rows never keeps a category in the row box
+    assert not at.exception and at.selectbox(key="gap_cell_row_lever").value in gap_levers()
+    levers = Catalogue.load(CATALOGUE).gap_map(rows="lever")
+    assert f"{len(levers.gaps())} av {len(levers.cells)} rutor är luckor." in [c.value for c in at.caption]
+
+
+def gap_levers() -> tuple[str, ...]:
+    from catalogue.vocabularies import LEVERS
+
+    return LEVERS.codes
+
+
+def test_evidence_map_lists_the_records_of_a_clicked_cell(seeded: None) -> None:
+    from catalogue.evidence_map import evidence_map
+
+    at = page("evidenskarta").run()
+    assert not at.exception and at.radio(key="map_view").value == "outcome"
+    emap = evidence_map(Catalogue.load(CATALOGUE).interventions, rows="lever")
+    assert f"{len(emap.gaps())} av {len(emap.cells)} rutor är absoluta luckor." in [c.value for c in at.caption]
+    busiest = max(emap.cells.values(), key=lambda c: len(c.entries))
+    at.session_state["map_cell"] = (busiest.row, busiest.outcome)  # what a click on that bubble stores
+    at.run()
+    assert not at.exception
+    names = {Catalogue.load(CATALOGUE).get(e.intervention).name for e in busiest.entries}
+    shown = html(at)
+    assert all(name in shown for name in names) and f"{busiest.studies} studier" in shown
+    gap = emap.gaps()[0]
+    at.session_state["map_cell"] = gap
+    at.run()
+    assert any("Lucka" in w.value and "inte att insatsen saknar effekt" in w.value for w in at.warning)
 
 
 def test_documents_page_lists_the_library(seeded: None) -> None:

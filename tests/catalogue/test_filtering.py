@@ -11,12 +11,24 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from catalogue import Catalogue, FilterError, Query
-from catalogue.vocabularies import ACTORS, CATEGORY, EVIDENCE, LEVERS, SETTING, STATUS, TARGET_GROUPS
+from catalogue.vocabularies import (
+    ACTORS,
+    CATEGORY,
+    EFFECT,
+    GRADED,
+    GRADER,
+    LEVERS,
+    OUTCOME,
+    SETTING,
+    STATUS,
+    TARGET_GROUPS,
+)
 from tests.conftest import REPO
 
 CATALOGUE = Catalogue.load(REPO / "data" / "catalogue")
 RAW = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((REPO / "data" / "catalogue").glob("*.yaml"))]
-RANK = {"hog": 4, "mattlig": 3, "lag": 2, "mycket_lag": 1, "ej_bedomd": 0}
+RANK = {"hog": 4, "mattlig": 3, "lag": 2, "mycket_lag": 1, "otillracklig": 0, "ej_bedomd": 0}
+COST_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, "unknown": 99}
 
 
 def reference(query: Query) -> set[str]:
@@ -36,14 +48,25 @@ def reference(query: Query) -> set[str]:
             and not any_of("target_groups", query.target_groups)
         ):
             continue
-        if not (any_of("levers", query.levers) and any_of("setting", query.setting) and any_of("actors", query.actors)):
+        if not (any_of("levers", query.levers) and any_of("setting", query.setting)):
+            continue
+        if not any_of("actors", query.actors, record["actors"]["values"]):
+            continue
+        pairs = [(o["outcome"], o["effect"]) for o in record.get("outcomes", [])]
+        if (query.outcome or query.effect) and not any(
+            (not query.outcome or o in query.outcome) and (not query.effect or e in query.effect) for o, e in pairs
+        ):
+            continue
+        if not any_of("grader", query.grader, [record["evidence"]["grader"]] if "grader" in record["evidence"] else []):
+            continue
+        if query.unit_cost and "unit_cost" not in record["cost"]:
             continue
         if not any_of("status", query.status):
             continue
         level = record["cost"]["level"]
         if query.max_cost is not None and (level == "unknown" or level > query.max_cost):
             continue
-        if query.min_evidence is not None and RANK[record["evidence"]["level"]] < RANK[query.min_evidence]:
+        if query.min_evidence is not None and RANK[record["evidence"]["certainty"]] < RANK[query.min_evidence]:
             continue
         if query.text:
             blob = " ".join(str(record.get(k, "")) for k in ("id", "name", "summary", "description")).lower()
@@ -65,8 +88,12 @@ queries = st.builds(
     setting=subset(SETTING.codes),
     actors=subset(ACTORS.codes),
     status=subset(STATUS.codes),
+    outcome=subset(OUTCOME.codes),
+    effect=subset(EFFECT.codes),
+    grader=subset(GRADER.codes),
+    unit_cost=st.booleans(),
     max_cost=st.none() | st.integers(1, 5),
-    min_evidence=st.none() | st.sampled_from(EVIDENCE.codes),
+    min_evidence=st.none() | st.sampled_from(GRADED),
     text=st.none() | st.sampled_from(["sjuksköterska", "AT", "landsbygd", "miljard", "xyz"]),
 )
 
@@ -76,6 +103,9 @@ queries = st.builds(
 @example(query=Query(target_groups=("barnmorska",)))  # "alla" records match every target group
 @example(query=Query(max_cost=3))  # unknown costs drop out
 @example(query=Query(category=("retain",), setting=("gles_och_landsbygd",)))
+@example(query=Query(outcome=("kvarstannande",), effect=("positiv",)))  # one entry must hold both
+@example(query=Query(grader=("kalla",), min_evidence="lag"))
+@example(query=Query(unit_cost=True))
 def test_filter_matches_the_reference(query: Query) -> None:
     result = CATALOGUE.filter(query)
     assert {i.id for i in result.interventions} == reference(query)
@@ -94,6 +124,22 @@ def test_facet_counts_and_sorting() -> None:
     assert levels == sorted(levels)
     by_name = [i.name.casefold() for i in CATALOGUE.filter(sort="name").interventions]
     assert by_name == sorted(by_name)
+
+
+def test_evidence_sort_is_strongest_first_then_cheapest() -> None:
+    ranked = CATALOGUE.filter(sort="evidence").interventions
+    keys = [(-RANK[i.evidence.certainty], COST_ORDER[i.cost.level]) for i in ranked]
+    assert keys == sorted(keys)
+    assert ranked[0].evidence.certainty == "hog"
+
+
+def test_outcome_and_effect_hold_on_the_same_entry() -> None:
+    positive_retention = CATALOGUE.filter(Query(outcome=("kvarstannande",), effect=("positiv",))).interventions
+    assert positive_retention
+    for intervention in positive_retention:
+        assert any(o.outcome == "kvarstannande" and o.effect == "positiv" for o in intervention.outcomes)
+    either = CATALOGUE.filter(Query(outcome=("kvarstannande",))).interventions
+    assert len(either) > len(positive_retention)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,37 @@ from tests.conftest import REPO
 
 CATALOGUE = REPO / "data" / "catalogue"
 GOOD = (CATALOGUE / "vidareutbildning-specialistsjukskoterskor.yaml").read_text(encoding="utf-8")
+OUTCOME = "status: decided\noutcomes:\n- outcome: kvarstannande\n  effect: positiv\n  design: rct\n  sources: SRC\n"
+KALLA = "certainty: lag\n  grader: kalla\n  rationale: Källans egen gradering.\n  sources: [regeringen2023]"
+UNIT_COST = "  unit_cost:\n    amount: 1500\n    unit: per deltagare\n"
+EXTERNAL = """- id: ext
+  title: A review
+  authors: Doe J
+  journal: Journal of Tests
+  year: 2020
+  url: https://example.org/review
+  quote: QUOTE
+"""
+# The same record in the first catalogue format (evidence.level, bare actors and time_to_effect).
+OLD_FORMAT = """id: gammal-post
+name: En post i det första formatet
+summary: Posten skrevs innan utfall, graderare och bedömningsgrund fanns i katalogen.
+category: [retain]
+target_groups: [sjukskoterska]
+levers: [utbildning]
+setting: [hela_landet]
+actors: [stat, region]
+evidence:
+  level: ej_bedomd
+cost:
+  level: unknown
+time_to_effect: medium
+status: decided
+sources:
+- id: a
+  doc_id: 002_77bf05357181f093
+  quote: Regeringen avsätter 500 miljoner kronor 2023
+"""
 
 
 def line_of(text: str, needle: str) -> int:
@@ -47,11 +78,39 @@ def test_the_good_record_loads() -> None:
         ),
         (("- utbildning", "- skola"), "levers.0", "- skola", "unknown levers term 'skola'"),
         (("status: decided", "status: klar"), "status", "status: klar", "allowed: proposed, decided"),
-        (("time_to_effect: medium", "time_to_effect: medium\nbudget: 5"), "budget", "budget: 5", "unknown field"),
+        (("status: decided", "status: decided\nbudget: 5"), "budget", "budget: 5", "unknown field"),
         (("status: decided\n", ""), "status", "id:", "required field is missing"),
         (("level: 3", "level: 7"), "cost.level", "level: 7", "1, 2, 3, 4, 5 or 'unknown', got 7"),
-        (("level: ej_bedomd", "level: hog"), "evidence", "evidence:", "needs a rationale and the sources"),
-        (("- regeringen2023\n", "- nosuchsource\n"), "", "id:", "names nosuchsource, not among the record's sources"),
+        (
+            ("certainty: ej_bedomd", "certainty: hog"),
+            "evidence",
+            "evidence:",
+            "needs grader (kalla or vkb), a rationale",
+        ),
+        (("certainty: ej_bedomd", "certainty: ej_bedomd\n  grader: vkb"), "evidence", "evidence:", "leave out grader"),
+        (("- regeringen2023\n", "- nosuchsource\n"), "cost.sources", "  sources:", "names nosuchsource, not among"),
+        (("status: decided", OUTCOME.replace("SRC", "[]")), "outcomes.0.sources", "sources: []", "at least 1 item"),
+        (("status: decided", OUTCOME.replace("  sources: SRC\n", "")), "outcomes.0.sources", "- outcome:", "missing"),
+        (
+            ("status: decided", OUTCOME.replace("SRC", "[x]")),
+            "outcomes.0.sources",
+            "sources: [x]",
+            "names x, not among",
+        ),
+        (
+            ("status: decided", OUTCOME.replace("positiv", "bra")),
+            "outcomes.0.effect",
+            "effect: bra",
+            "allowed: positiv",
+        ),
+        (("  basis: 400", UNIT_COST + "  basis: 400"), "cost.unit_cost.sources", "unit_cost:", "missing"),
+        (
+            ("  basis: vkb\nevidence", "  sources: [regeringen2023]\n  basis: vkb\nevidence"),
+            "actors",
+            "actors:",
+            "not both",
+        ),
+        (("  value: medium\n  basis: vkb\n", "  value: medium\n"), "time_to_effect", "time_to_effect:", "not neither"),
         (("- retain", "- retain\n- retain"), "category", "category:", "listed more than once: retain"),
         (
             ("id: vidareutbildning-specialistsjukskoterskor", "id: Stora Bokstäver"),
@@ -73,6 +132,44 @@ def test_each_problem_names_field_and_line(
     problem = next(p for p in problems if message in p.message)
     assert problem.path == path and problem.field == field
     assert problem.line == line_of(text, needle)
+
+
+def test_a_record_in_the_first_format_loads_with_its_meaning_kept(tmp_path: Path) -> None:
+    record, problems = load_file(write(tmp_path, "gammal-post.yaml", OLD_FORMAT))
+    assert problems == [] and record is not None
+    intervention = record.intervention
+    assert intervention.evidence.certainty == "ej_bedomd" and intervention.evidence.grader is None
+    assert intervention.actors.values == ["stat", "region"] and intervention.actors.judged_by_vkb
+    assert intervention.time_to_effect.value == "medium" and intervention.time_to_effect.judged_by_vkb
+
+
+def test_a_graded_record_with_an_external_quote_loads_and_a_long_quote_warns(tmp_path: Path) -> None:
+    graded = GOOD.replace("certainty: ej_bedomd", KALLA.replace("regeringen2023", "ext")).replace(
+        "sources:\n- id: regeringen2023", "sources:\n" + EXTERNAL + "- id: regeringen2023"
+    )
+    record, problems = load_file(
+        write(tmp_path, "v.yaml", graded.replace("QUOTE", "The evidence was of low certainty."))
+    )
+    assert record is not None and record.intervention.evidence.grader == "kalla"
+    assert [p.severity for p in problems] == ["warning"]  # only: id differs from the file name
+    long = graded.replace("QUOTE", "x" * 301)
+    record, problems = load_file(write(tmp_path, "vidareutbildning-specialistsjukskoterskor.yaml", long))
+    assert record is not None
+    (warning,) = problems
+    assert warning.severity == "warning" and "external quote of 301 characters" in warning.message
+    assert warning.field == "sources.0.quote" and warning.line == line_of(long, "x" * 301)
+
+
+def test_the_sources_own_grade_needs_the_quote_that_states_it(tmp_path: Path) -> None:
+    text = GOOD.replace("certainty: ej_bedomd", KALLA.replace("regeringen2023", "ext")).replace(
+        "sources:\n- id: regeringen2023",
+        "sources:\n" + EXTERNAL.replace("  quote: QUOTE\n", "") + "- id: regeringen2023",
+    )
+    record, problems = load_file(write(tmp_path, "vidareutbildning-specialistsjukskoterskor.yaml", text))
+    assert record is None
+    (problem,) = problems
+    assert problem.field == "evidence.grader" and problem.line == line_of(text, "grader: kalla")
+    assert "needs a cited source with the quote" in problem.message
 
 
 def test_several_problems_in_one_file_are_all_reported(tmp_path: Path) -> None:
@@ -134,7 +231,7 @@ def test_starter_catalogue_is_large_enough_and_honest() -> None:
         assert intervention.sources
         if intervention.cost.level != "unknown" or intervention.cost.amount_sek is not None:
             assert intervention.cost.sources  # a stated cost names its source
-        if intervention.evidence.level != "ej_bedomd":
-            assert intervention.evidence.rationale and intervention.evidence.sources
+        if intervention.evidence.certainty != "ej_bedomd":
+            assert intervention.evidence.rationale and intervention.evidence.sources and intervention.evidence.grader
     data = yaml.safe_load(GOOD)
     assert data["sources"][0]["doc_id"] == "002_77bf05357181f093"

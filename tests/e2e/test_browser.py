@@ -19,7 +19,7 @@ import pytest
 
 from ingest import ingest_paths
 from kb import KnowledgeBase
-from tests.conftest import REPO
+from tests.conftest import REPO, SEED_CORPUS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
@@ -42,7 +42,7 @@ def app_url(real_kb: KnowledgeBase, tmp_path: Path) -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing at /usr/bin/chromium; .ci/run should have installed it")
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
-    ingest_paths([REPO / "data" / "corpus"], real_kb)
+    ingest_paths([SEED_CORPUS], real_kb)
     index = str(real_kb.settings.index)
     real_kb.close()
     port = free_port()

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from ingest import ingest_paths
 from kb import KnowledgeBase
-from tests.conftest import REPO
+from tests.conftest import SEED_CORPUS
 from tests.fixtures.documents import write_docx, write_html, write_pdf
 
 
 def _corpus(tmp_path: Path) -> Path:
     root = tmp_path / "corpus"
     root.mkdir()
-    for seed in (REPO / "data" / "corpus").glob("*.txt"):
+    for seed in (SEED_CORPUS).glob("*.txt"):
         shutil.copy(seed, root / seed.name)
     write_pdf(root / "rapport.pdf", [["Sida ett om bemanning."], ["Sida två om lön."], ["Sida tre om schema."]])
     write_docx(root / "remissvar.docx")

@@ -11,7 +11,7 @@ import pytest
 from ingest import ingest_paths
 from kb import KnowledgeBase, load_settings
 from kb.evaluation import BASELINE, Scores, answers, evaluate, load_queries
-from tests.conftest import REPO, HashEmbedder
+from tests.conftest import SEED_CORPUS, HashEmbedder
 
 GOLD = ("doc", 100, 200)
 
@@ -56,7 +56,7 @@ def test_bad_query_file_names_the_line(tmp_path: Path) -> None:
 
 def _seed_queries(tmp_path: Path) -> Path:
     """Two queries whose gold spans are found in the seed documents' source files, as the dev set is."""
-    corpus = REPO / "data" / "corpus"
+    corpus = SEED_CORPUS
     rows = []
     for name, first, last, query, kind in [
         (
@@ -85,7 +85,7 @@ def _seed_queries(tmp_path: Path) -> Path:
 
 def test_evaluation_on_the_seed_corpus(tmp_path: Path) -> None:
     kb = KnowledgeBase.open(load_settings(index=tmp_path / "index"), embedder=HashEmbedder())
-    ingest_paths([REPO / "data" / "corpus"], kb)
+    ingest_paths([SEED_CORPUS], kb)
     report = evaluate(kb.searcher, load_queries(_seed_queries(tmp_path)))
     kb.close()
     assert report.modes == ["hybrid", "dense", "lexical", BASELINE]
@@ -102,7 +102,7 @@ def test_evaluation_on_the_seed_corpus(tmp_path: Path) -> None:
 
 def test_a_query_for_a_document_not_in_the_index_is_an_error(tmp_path: Path) -> None:
     kb = KnowledgeBase.open(load_settings(index=tmp_path / "index"), embedder=HashEmbedder())
-    ingest_paths([REPO / "data" / "corpus"], kb)
+    ingest_paths([SEED_CORPUS], kb)
     path = tmp_path / "q.jsonl"
     path.write_text('{"query": "a", "doc_id": "nope", "start": 0, "end": 5}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="'nope' is not in the index"):

@@ -10,7 +10,7 @@ from kb.analysis import Analyzer
 from kb.citations import cite, reference, source_link
 from kb.highlight import make_snippet, match_spans
 from kb.hits import Hit, group_by_document, group_by_stakeholder
-from tests.conftest import REPO
+from tests.conftest import SEED_CORPUS
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +104,7 @@ def test_grouping() -> None:
     assert hits[0].to_json()["snippet"] == hits[0].text
 
 
-_CORPUS_TEXT = (REPO / "data" / "corpus" / "2017_socialstyrelsen-uka_framtidens-vardkompetens.txt").read_text(
-    encoding="utf-8"
-)
+_CORPUS_TEXT = (SEED_CORPUS / "2017_socialstyrelsen-uka_framtidens-vardkompetens.txt").read_text(encoding="utf-8")
 _CORPUS_WORDS = sorted(set(_CORPUS_TEXT.split()))
 
 

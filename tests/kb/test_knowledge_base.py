@@ -8,7 +8,7 @@ import pytest
 from ingest import ingest_paths
 from kb import KnowledgeBase, ModelMismatch, load_settings
 from kb.embedding import ModelUnavailable, resolve_model
-from tests.conftest import REPO, HashEmbedder
+from tests.conftest import SEED_CORPUS, HashEmbedder
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ def test_unknown_model_is_refused_without_download(tmp_path) -> None:  # type: i
 
 
 def test_seed_corpus_ingests_and_an_index_refuses_another_model(real_kb: KnowledgeBase) -> None:
-    report = ingest_paths([REPO / "data" / "corpus"], real_kb)
+    report = ingest_paths([SEED_CORPUS], real_kb)
     assert report.ok and report.counts() == {"added": 3}
     titles = {r.metadata.title for r in real_kb.documents()}
     assert "Framtidens vårdkompetens" in titles

@@ -10,12 +10,12 @@ import pytest
 from ingest import ingest_paths
 from kb import KnowledgeBase, load_settings
 from kb.matrix import VectorMatrix
-from tests.conftest import REPO, HashEmbedder
+from tests.conftest import SEED_CORPUS, HashEmbedder
 
 
 def test_matrix_of_a_real_index_agrees_with_chroma(tmp_path: Path) -> None:
     kb = KnowledgeBase.open(load_settings(index=tmp_path / "index"), embedder=HashEmbedder())
-    ingest_paths([REPO / "data" / "corpus"], kb)
+    ingest_paths([SEED_CORPUS], kb)
     table = kb.searcher.table()
     assert table.matrix.chunk_ids == table.chunk_ids
     assert isinstance(table.matrix.vectors, np.memmap)  # read from disk, not held in memory

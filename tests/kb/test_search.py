@@ -18,7 +18,7 @@ from ingest import ingest_paths
 from kb import KnowledgeBase, load_settings
 from kb.hits import Hit, group_by_stakeholder
 from kb.search import Filters, SearchError, UnknownFilterValue
-from tests.conftest import REPO, HashEmbedder, settings_for
+from tests.conftest import SEED_CORPUS, HashEmbedder, settings_for
 
 # Eight short documents, each about one care-staffing topic and all mentioning "personal", with
 # metadata that varies on every filterable field (two without a date, one in English).
@@ -250,7 +250,7 @@ def seed_kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]
 
     settings_ = settings_for(tmp_path_factory.mktemp("seeds") / "index", "seeds")
     kb = KnowledgeBase.open(settings_, embedder=load_embedder(settings_))
-    assert ingest_paths([REPO / "data" / "corpus"], kb).ok
+    assert ingest_paths([SEED_CORPUS], kb).ok
     yield kb
     kb.close()
 
