@@ -8,18 +8,24 @@ import streamlit as st
 
 from app.state import draft_id
 
-PAGES = Path(__file__).parent / "pages"
+# Not "pages/": Streamlit would list that folder itself, with raw file names, before st.navigation runs.
+PAGES = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="Vårdkompetensbasen", page_icon="📚", layout="wide")
 draft_id()  # every page keeps the draft's id in the address, so a reload finds the draft
+# (file and url_path, title, icon): every page has an explicit address, so deep links and bookmarks hold.
+VIEWS = (
+    ("sok", "Sök", ":material/search:"),
+    ("insatser", "Insatser", ":material/checklist:"),
+    ("jamfor", "Jämför", ":material/compare_arrows:"),
+    ("evidenskarta", "Evidenskarta", ":material/grid_on:"),
+    ("utkast", "Utkast", ":material/edit_note:"),
+    ("dokument", "Dokument", ":material/folder_open:"),
+)
 navigation = st.navigation(
     [
-        st.Page(PAGES / "sok.py", title="Sök", icon=":material/search:", default=True),
-        st.Page(PAGES / "insatser.py", title="Insatser", icon=":material/checklist:"),
-        st.Page(PAGES / "jamfor.py", title="Jämför", icon=":material/compare_arrows:"),
-        st.Page(PAGES / "evidenskarta.py", title="Evidenskarta", icon=":material/grid_on:"),
-        st.Page(PAGES / "utkast.py", title="Utkast", icon=":material/edit_note:"),
-        st.Page(PAGES / "dokument.py", title="Dokument", icon=":material/folder_open:"),
+        st.Page(PAGES / f"{name}.py", title=title, icon=icon, url_path=name, default=name == "sok")
+        for name, title, icon in VIEWS
     ]
 )
 navigation.run()

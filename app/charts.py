@@ -23,10 +23,19 @@ def evidence_bubbles(emap: EvidenceMap, language: str = "sv") -> alt.LayerChart:
     for row in rows:
         # A cell with entries but no study count still gets a visible bubble (size 1).
         row["storlek"] = max(int(row["studier"]), 1) if row["poster"] else 0  # type: ignore[call-overload]
+        # The bubble's accessible name (screen readers, and the browser test finds bubbles by it).
+        row["beskrivning"] = (
+            f"{row['rad_namn']} × {row['utfall_namn']}: {row['poster']} insatser, {row['studier']} studier"
+        )
     data = alt.Data(values=rows)
     order_y = [emap.row_labels[r] for r in emap.rows]
     order_x = [OUTCOME.label(o, language) for o in emap.outcomes]
-    x = alt.X("utfall_namn:N", sort=order_x, title=None, axis=alt.Axis(labelAngle=-30, orient="top"))
+    x = alt.X(
+        "utfall_namn:N",
+        sort=order_x,
+        title=None,
+        axis=alt.Axis(labelAngle=-35, orient="top", labelOverlap=False, labelLimit=180),
+    )
     y = alt.Y("rad_namn:N", sort=order_y, title=None, axis=alt.Axis(labelLimit=320))
     labels = [EVIDENCE.label(code, language) for code in CERTAINTY_COLOURS]
     colour = alt.Color(
@@ -35,16 +44,24 @@ def evidence_bubbles(emap: EvidenceMap, language: str = "sv") -> alt.LayerChart:
         scale=alt.Scale(domain=labels, range=list(CERTAINTY_COLOURS.values())),
     )
     pick = alt.selection_point(name=SELECTION, fields=["rad", "utfall"], on="click")
-    tooltip = ["rad_namn:N", "utfall_namn:N", "poster:Q", "studier:Q", "tillforlitlighet_namn:N", "effekter:N"]
+    tooltip = [
+        alt.Tooltip("rad_namn:N", title="Rad"),
+        alt.Tooltip("utfall_namn:N", title="Utfall"),
+        alt.Tooltip("poster:Q", title="Insatser"),
+        alt.Tooltip("studier:Q", title="Studier"),
+        alt.Tooltip("tillforlitlighet_namn:N", title="Högsta tillförlitlighet"),
+        alt.Tooltip("effekter:N", title="Effekter"),
+    ]
     bubbles = (
         alt.Chart(data)
-        .mark_circle(stroke="#0f172a", strokeWidth=0.5)
+        .mark_circle(stroke="#475569", strokeWidth=0.5)
         .encode(
             x=x, y=y, color=colour,
             size=alt.Size("storlek:Q", title="Studier" if language == "sv" else "Studies",
-                          scale=alt.Scale(range=[60, 1400])),
+                          scale=alt.Scale(range=[60, 1400]), legend=alt.Legend(values=[1, 10, 50, 100])),
             opacity=alt.condition(pick, alt.value(0.95), alt.value(0.35)),
             tooltip=tooltip,
+            description="beskrivning:N",
         )
         .transform_filter("datum.lucka == false")
         .add_params(pick)
@@ -52,11 +69,13 @@ def evidence_bubbles(emap: EvidenceMap, language: str = "sv") -> alt.LayerChart:
     gaps = (
         alt.Chart(data)
         .mark_point(shape="cross", color="#cbd5e1", size=40, filled=True)
-        .encode(x=x, y=y, tooltip=["rad_namn:N", "utfall_namn:N"])
+        .encode(
+            x=x, y=y, tooltip=[alt.Tooltip("rad_namn:N", title="Lucka"), alt.Tooltip("utfall_namn:N", title="Utfall")]
+        )
         .transform_filter("datum.lucka == true")
     )
     height = max(240, 26 * len(emap.rows))
-    return alt.layer(gaps, bubbles).properties(height=height, width="container")
+    return alt.layer(gaps, bubbles).properties(height=height, width=90 * len(emap.outcomes))
 
 
 def to_png(chart: alt.LayerChart) -> bytes:

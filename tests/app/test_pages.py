@@ -15,7 +15,7 @@ from kb import KnowledgeBase
 from tests.conftest import REPO, SEED_CORPUS
 
 pytestmark = pytest.mark.slow
-PAGES = REPO / "app" / "pages"
+PAGES = REPO / "app" / "views"
 CATALOGUE = REPO / "data" / "catalogue"
 
 

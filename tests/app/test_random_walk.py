@@ -33,8 +33,8 @@ from kb import KnowledgeBase, load_settings
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
-PAGES = ("pages/sok.py", "pages/insatser.py", "pages/jamfor.py", "pages/evidenskarta.py", "pages/utkast.py",
-         "pages/dokument.py")  # fmt: skip
+PAGES = ("views/sok.py", "views/insatser.py", "views/jamfor.py", "views/evidenskarta.py", "views/utkast.py",
+         "views/dokument.py")  # fmt: skip
 TEXTS = ("landsbygd", "sjuksköterska", "AT", "", "hyrpersonal kostnader", "<script>x</script>", "((", "ö" * 300,
          "retaining nurses", "  ", "{\"$ne\": 1}", "glesbygd läkare")  # fmt: skip
 MAX_ACTIONS = 10

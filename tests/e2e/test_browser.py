@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,64 @@ def test_search_add_to_draft_and_export(app_url: str, tmp_path: Path) -> None:
         assert page.locator("[data-testid='stException']").count() == 0
         browser.close()
     assert (shots / "sok.png").stat().st_size > 10_000
+
+
+def settle(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.wait_for_timeout(800)
+    expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=120_000)
+    page.wait_for_timeout(300)
+
+
+def no_error(page: Any) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+
+
+def test_filter_interventions_then_click_a_bubble_of_the_evidence_map(app_url: str, tmp_path: Path) -> None:
+    """The crash of issue 11 (a target group, then the cost slider, then the sort), and the map's click."""
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("VKB_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{app_url}/insatser")
+        expect(page.get_by_role("heading", name="Insatser", exact=True)).to_be_visible(timeout=120_000)
+        settle(page)
+        target = page.locator("[data-testid='stMultiSelect']").filter(has_text="Målgrupp").first
+        target.locator("input").click()
+        page.get_by_role("option", name="Sjuksköterska", exact=True).click()
+        page.keyboard.press("Escape")
+        settle(page)
+        no_error(page)
+        slider = page.get_by_role("slider").first  # Högsta kostnad
+        slider.focus()
+        for _ in range(2):
+            page.keyboard.press("ArrowRight")
+            settle(page)
+            no_error(page)
+        page.get_by_label("Fritext").fill("landsbygd")
+        page.get_by_label("Fritext").press("Enter")
+        settle(page)
+        page.locator("[data-testid='stSelectbox']").filter(has_text="Sortera").locator("input").click()
+        page.get_by_role("option", name="Kostnad (lägst först)").click()
+        settle(page)
+        no_error(page)
+        expect(page.get_by_text("av 86 insatser").first).to_be_visible()
+        page.screenshot(path=str(shots / "insatser-filter.png"))
+
+        page.get_by_role("link", name="Evidenskarta").click()
+        settle(page)
+        bubble = page.locator("[data-testid='stVegaLiteChart'] path[aria-label^='Arbetsmiljö × Kvarstannande:']")
+        expect(bubble.first).to_be_attached(timeout=60_000)
+        bubble.first.click(force=True)
+        settle(page)
+        no_error(page)
+        expect(page.get_by_text("Arbetsmiljö × Kvarstannande").first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Interventions to Reduce Adult Nursing Turnover").first).to_be_visible()
+        page.screenshot(path=str(shots / "evidenskarta-klick.png"), full_page=True)
+        browser.close()
+    assert (shots / "evidenskarta-klick.png").stat().st_size > 10_000

@@ -102,21 +102,22 @@ if not interventions:
     )
     st.info(f"Inga insatser matchar alla filter.{hint} Ta bort ett filter i sidofältet.")
 st.caption(EVIDENCE_GUARD)
-st.dataframe(
-    [
-        {
-            "Namn": i.name,
-            "Kategori": describe(i, "category"),
-            "Målgrupp": describe(i, "target_groups"),
-            "Tillförlitlighet": EVIDENCE.label(i.evidence.certainty),
-            "Kostnad": describe(i, "cost"),
-            "Status": describe(i, "status"),
-        }
-        for i in interventions
-    ],
-    hide_index=True,
-    width="stretch",
-)
+if interventions:
+    st.dataframe(
+        [
+            {
+                "Namn": i.name,
+                "Kategori": describe(i, "category"),
+                "Målgrupp": describe(i, "target_groups"),
+                "Tillförlitlighet": EVIDENCE.label(i.evidence.certainty),
+                "Kostnad": describe(i, "cost"),
+                "Status": describe(i, "status"),
+            }
+            for i in interventions
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
 chosen = compare_selection()
 if chosen:

@@ -3,6 +3,7 @@ category or lever x target-group heat map. Clicking a cell lists its interventio
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -11,13 +12,14 @@ from app.state import catalogue_or_stop, keep, knowledge_base_or_none
 from app.ui import CSS, escape
 from catalogue import Query
 from catalogue.comparison import describe_outcome
-from catalogue.evidence_map import evidence_map
+from catalogue.evidence_map import MapEntry, evidence_map
 from catalogue.references import source_reference
 from catalogue.vocabularies import EVIDENCE, EVIDENCE_GUARD, EVIDENCE_RANK, OUTCOME, SETTING
 
 VIEWS = {"outcome": "Insats × utfall (evidens)", "target": "Kategori × målgrupp (täckning)"}
 MAP_ROWS = {"lever": "Hävstång", "intervention": "Insats"}
 GAP_ROWS = {"category": "Kategori", "lever": "Hävstång"}
+GUARD_LINES = [line if line.endswith(".") else f"{line}." for line in EVIDENCE_GUARD.split(". ")]
 
 st.markdown(CSS, unsafe_allow_html=True)
 st.title("Evidenskarta")
@@ -64,7 +66,9 @@ if view == "outcome":
     left, right = st.columns(2)
     left.download_button("Ladda ned kartan (CSV)", emap.to_csv(), file_name="evidenskarta.csv", mime="text/csv",
                          icon=":material/download:", key="map_csv")  # fmt: skip
-    right.download_button("Ladda ned kartan (PNG)", _png(chart.to_json()), file_name="evidenskarta.png",
+    titled = chart.properties(title=alt.TitleParams(f"vkb evidenskarta: {MAP_ROWS[rows].lower()} × utfall",
+                                                    subtitle=GUARD_LINES))  # fmt: skip
+    right.download_button("Ladda ned kartan (PNG)", _png(titled.to_json()), file_name="evidenskarta.png",
                           mime="image/png", icon=":material/image:", key="map_png")  # fmt: skip
     picked = (event.selection.get(SELECTION) or []) if event and event.selection else []
     if picked and picked[0].get("rad") in emap.rows and picked[0].get("utfall") in OUTCOME.codes:
@@ -82,12 +86,15 @@ if view == "outcome":
             certainty = EVIDENCE.label(cell.certainty) if cell.certainty else "–"
             st.markdown(f"**{escape(where)}**: {len(cell.interventions)} insatser, {cell.studies} studier enligt "
                         f"källorna, högsta tillförlitlighet {escape(certainty)}.", unsafe_allow_html=True)  # fmt: skip
+        by_record: dict[str, list[MapEntry]] = {}
         for entry in sorted(cell.entries, key=lambda e: -EVIDENCE_RANK[e.certainty]):
+            by_record.setdefault(entry.intervention, []).append(entry)
+        for intervention_id, entries in by_record.items():
             with st.container(border=True):
-                name = cat.get(entry.intervention).name
-                st.markdown(f"**{escape(name)}** – {escape(describe_outcome(entry.outcome))}",
-                            unsafe_allow_html=True)  # fmt: skip
-                _show_sources(entry.intervention, entry.outcome.sources)
+                st.markdown(f"**{escape(cat.get(intervention_id).name)}**", unsafe_allow_html=True)
+                for entry in entries:
+                    st.markdown(escape(describe_outcome(entry.outcome)), unsafe_allow_html=True)
+                    _show_sources(intervention_id, entry.outcome.sources)
 else:
     rows = top[1].radio("Rader", list(GAP_ROWS), format_func=GAP_ROWS.__getitem__, key=keep("gap_rows"))
     gap = cat.gap_map(rows=rows, query=Query(setting=tuple(settings)))  # type: ignore[arg-type]
