@@ -11,6 +11,7 @@ from typing import Any
 from catalogue.comparison import FIELD_LABELS, describe
 from catalogue.references import source_reference
 from catalogue.schema import Intervention, KbSource
+from catalogue.vocabularies import EVIDENCE_GUARD
 
 FORMATS = ("csv", "xlsx", "md")
 COLUMNS = (("id", "id"), ("name", "Namn"), *[(f, label) for f, label in FIELD_LABELS if f != "sources"])
@@ -27,7 +28,7 @@ def rows(interventions: Sequence[Intervention], kb: Any | None = None) -> list[l
 
 def to_csv(interventions: Sequence[Intervention], kb: Any | None = None) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows(interventions, kb))
+    csv.writer(buffer).writerows(rows(interventions, kb))  # plain table; Markdown and XLSX carry the guard text
     return buffer.getvalue()
 
 
@@ -48,6 +49,10 @@ def to_xlsx(interventions: Sequence[Intervention], path: Path, kb: Any | None = 
         for cell in column[1:]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "B2"
+    notes = workbook.create_sheet("Läs först")
+    notes.append([EVIDENCE_GUARD])
+    notes.append(["Graderad av vkb: enligt bedömningsmallen i README; (vkb:s bedömning) markerar vkb:s egna bedömningar."])
+    notes.column_dimensions["A"].width = 120
     workbook.save(path)
 
 
@@ -55,7 +60,7 @@ def to_markdown(interventions: Sequence[Intervention], kb: Any | None = None, ti
     """Each intervention with its fields and numbered references [n] into one reference list."""
     numbers: dict[str, int] = {}
     references: list[str] = []
-    out = [f"# {title}", ""]
+    out = [f"# {title}", "", f"*{EVIDENCE_GUARD}*", ""]
     for intervention in interventions:
         marks = []
         for source in intervention.sources:

