@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import streamlit as st
 
 from app.state import draft_id
 
+log = logging.getLogger("vkb.app")
 # Not "pages/": Streamlit would list that folder itself, with raw file names, before st.navigation runs.
 PAGES = Path(__file__).parent / "views"
 
@@ -28,4 +30,12 @@ navigation = st.navigation(
         for name, title, icon in VIEWS
     ]
 )
-navigation.run()
+try:
+    navigation.run()
+except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
+    # No traceback reaches a user (config: showErrorDetails = "none"); the details go to the server log.
+    log.exception("page %r failed", navigation.title)
+    st.error(
+        "Något gick fel på den här sidan. Försök igen, eller öppna en annan sida i menyn. "
+        "Om felet kvarstår: kontakta den som driftar vkb (detaljerna finns i serverns logg)."
+    )
