@@ -58,8 +58,28 @@ def chunk_text(
             pieces = [(block_start, block_end)] if is_heading else _sentences(text, block_start, block_end)
             spans.extend((s, e, page, is_heading) for s, e in pieces)
     units = _fit(text, spans, max_tokens, count_tokens)
-    groups = _pack(units, max_tokens, overlap_tokens)
+    groups = _within_budget(text, _pack(units, max_tokens, overlap_tokens), max_tokens, count_tokens)
     return _to_chunks(text, groups, sorted(headings, key=lambda h: h.start))
+
+
+def _within_budget(
+    text: str, groups: list[list[_Unit]], max_tokens: int, count_tokens: TokenCounter
+) -> list[list[_Unit]]:
+    """Split any group whose whole text counts over the budget (sub-word tokenizers such as XLM-R's
+    count a joined text a few tokens differently from the sum of its parts), until every chunk fits."""
+    out: list[list[_Unit]] = []
+    pending = list(groups)
+    while pending:
+        counts = count_tokens([" ".join(text[g[0].start : g[-1].end].split()) for g in pending])
+        again: list[list[_Unit]] = []
+        for group, tokens in zip(pending, counts, strict=True):
+            if tokens <= max_tokens or len(group) == 1:
+                out.append(group)
+            else:
+                middle = len(group) // 2
+                again += [group[:middle], group[middle:]]
+        pending = again
+    return sorted(out, key=lambda g: (g[0].start, g[-1].end))
 
 
 def _blocks(text: str, start: int, end: int, headings: Sequence[Heading]) -> list[tuple[int, int]]:

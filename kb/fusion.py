@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+
+FusionMethod = Literal["weighted", "rrf"]
 
 
 @dataclass(frozen=True)
 class Weights:
-    """How much each signal counts in hybrid ranking (measured on the evaluation queries)."""
+    """How much each signal counts in hybrid ranking (measured on the evaluation queries), and how
+    they are combined: a weighted sum of normalised scores, or reciprocal-rank fusion."""
 
     lexical: float = 1.0
     dense: float = 0.2
+    method: FusionMethod = "weighted"
+    rrf_k: int = 60
 
 
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[int]:
@@ -49,9 +55,21 @@ def fuse(lexical: dict[int, float], dense: dict[int, float], weights: Weights) -
     candidates, so it separates them); rows ranked best first. `dense` should cover every lexical
     candidate; rows only dense found get no lexical share, so a weak dense signal cannot push
     well-matched passages out."""
+    if weights.method == "rrf":
+        return reciprocal_rank(lexical, dense, weights)
     lex, den = normalise(lexical), min_max(dense)
     rows = set(lex) | set(den)
     fused = {row: weights.lexical * lex.get(row, 0.0) + weights.dense * den.get(row, 0.0) for row in rows}
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def reciprocal_rank(lexical: dict[int, float], dense: dict[int, float], weights: Weights) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion: each signal adds weight / (k + rank); scores' scales do not matter."""
+    fused: dict[int, float] = {}
+    for scores, weight in ((lexical, weights.lexical), (dense, weights.dense)):
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        for rank, (row, _) in enumerate(ranked, start=1):
+            fused[row] = fused.get(row, 0.0) + weight / (weights.rrf_k + rank)
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 

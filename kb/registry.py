@@ -115,6 +115,11 @@ class Registry:
         """A counter bumped by every change to the live set (for caches such as the lexical index)."""
         return int(self.get_meta("generation") or 0)
 
+    def bump_generation(self) -> None:
+        """Mark the live set changed without changing it (the vectors were replaced: caches must go)."""
+        with self._transaction() as conn:
+            self._bump(conn)
+
     def _bump(self, conn: sqlite3.Connection) -> None:
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('generation', '1') "

