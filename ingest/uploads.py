@@ -1,21 +1,131 @@
-"""Files uploaded in the app: a safe name in the uploads folder, with the metadata the user gave as a sidecar."""
+"""Files uploaded in the app: checked, stored under a safe name with the user's metadata as a sidecar, ingested.
+
+Uploads never lose data:
+- the metadata and the file are checked before anything is written;
+- a name already in the uploads folder is only replaced, or kept beside the new file under a free name
+  such as `namn (2).pdf`, as the caller chose (`plan_uploads` finds those clashes first);
+- the file and its `.meta.yaml` sidecar are each written to a temporary file and moved into place, so
+  neither is ever half written, and a new name never overwrites a file that appeared meanwhile;
+- when the new file cannot be ingested, the previous file and sidecar are put back byte for byte (or
+  the new ones removed) and the index keeps the previous document.
+Every message is Swedish, says what to do and names no server path; the details go to the log.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import os
 import re
+import secrets
 import unicodedata
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 
+from ingest.metadata import SIDECAR_SUFFIX
+from ingest.pipeline import FileOutcome, ingest_paths
 from ingest.readers import READERS
+from kb.knowledge_base import KnowledgeBase
+from kb.records import FailureRecord
+from kb.settings import Settings
+from kb.vocabulary import DOC_TYPES, STAKEHOLDERS
 
+log = logging.getLogger("vkb.uploads")
+
+Choice = Literal["replace", "keep_both"]
+UPLOAD_TYPES: tuple[str, ...] = tuple(sorted(suffix.lstrip(".") for suffix in READERS))
+FORM_FIELDS = ("title", "organisation", "date", "doc_type", "stakeholder", "url")
+MAX_NAME_BYTES = 150  # room left for " (NNN)", the sidecar suffix and the file system's 255-byte limit
+MAX_URL_CHARS = 2000
+_KINDS = "PDF, DOCX, HTML, Markdown eller text"
 _UNSAFE = re.compile(r"[^\w.\- ]+")
+_NUMBERED = re.compile(r"^(.*) \((\d+)\)$")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_URL = re.compile(r"^[\w\-.~:/?#@!$&*+,;=%]+$")  # no spaces, quotes, brackets or parentheses: no markup
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_ASK_ADMIN = "om felet kvarstår, kontakta den som sköter vkb"
 
 
 class UploadError(ValueError):
-    """An upload that cannot be stored as given."""
+    """An upload that cannot be stored as given. `str()` is a Swedish message for the user, without paths."""
+
+
+class UploadClash(UploadError):
+    """The name is taken and the caller did not say whether to replace the file or keep both."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as the browser sent it: its name there and its bytes."""
+
+    filename: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PlannedUpload:
+    """An upload that passed the checks, with its safe name and whether that name is already taken."""
+
+    upload: Upload
+    name: str
+    clash: bool
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What became of one upload: a Swedish message and, for a stored file, the name it has now."""
+
+    name: str
+    ok: bool
+    message: str
+    warnings: tuple[str, ...] = ()
+    stored_as: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked batch: the files to store (clashing names need a choice) and the ones refused outright."""
+
+    files: tuple[PlannedUpload, ...]
+    refused: tuple[UploadResult, ...]
+    metadata: Mapping[str, str]
+
+    @property
+    def clashes(self) -> tuple[PlannedUpload, ...]:
+        return tuple(item for item in self.files if item.clash)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A stored upload and what its file and sidecar held before (None: they did not exist)."""
+
+    path: Path
+    previous: bytes | None = field(default=None, repr=False)
+    previous_sidecar: bytes | None = field(default=None, repr=False)
+
+    @property
+    def replaced(self) -> bool:
+        return self.previous is not None
+
+    def restore(self) -> None:
+        """Put the previous file and sidecar back byte for byte, or remove the new ones."""
+        _put(self.path, self.previous)
+        _put(sidecar_path(self.path), self.previous_sidecar)
+
+
+# --- names -------------------------------------------------------------------------------------------
+def uploads_folder(settings: Settings) -> Path:
+    """Where the app stores uploaded files: INDEX/uploads."""
+    return Path(settings.index).expanduser() / "uploads"
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
 def safe_name(filename: str) -> str:
@@ -24,24 +134,386 @@ def safe_name(filename: str) -> str:
     name = _UNSAFE.sub("_", name).strip(" .")
     name = re.sub(r"\.{2,}", ".", name)
     if not name or name.startswith("."):
-        raise UploadError(f"not a usable file name: {filename!r}")
-    if Path(name).suffix.lower() not in READERS:
-        allowed = ", ".join(sorted(READERS))
-        raise UploadError(f"{name}: unsupported file type; vkb reads {allowed}")
-    return name[:150]
+        raise UploadError(
+            "Filnamnet går inte att använda. Byt namn på filen (använd bokstäver, siffror, mellanslag, - och _) "
+            "och ladda upp den igen."
+        )
+    suffix = Path(name).suffix
+    if suffix.lower() not in READERS:
+        raise UploadError(
+            f"”{_fit(name, '')}” är en filtyp som vkb inte läser. Spara filen som {_KINDS} "
+            f"({', '.join('.' + s for s in UPLOAD_TYPES)}) och ladda upp den igen."
+        )
+    return _fit(name[: -len(suffix)], suffix)
 
 
-def save_upload(folder: Path, filename: str, data: bytes, metadata: dict[str, Any], max_mb: float) -> Path:
-    """Write the file and its `.meta.yaml` sidecar into `folder`; returns the file's path."""
-    if len(data) > max_mb * 1_000_000:
-        raise UploadError(f"{filename}: larger than the {max_mb:g} MB limit (setting max_file_mb)")
+def _fit(stem: str, ending: str) -> str:
+    """`stem + ending`, the stem shortened so the whole name fits in MAX_NAME_BYTES of UTF-8."""
+    room = MAX_NAME_BYTES - len(ending.encode())
+    short = stem.encode()[:room].decode("utf-8", "ignore").rstrip(" .")
+    return (short or "fil") + ending
+
+
+def existing_upload(folder: Path, filename: str) -> str | None:
+    """The safe name of `filename` when a file of that name is already in `folder`, else None."""
+    name = safe_name(filename)
+    return name if os.path.lexists(folder / name) else None
+
+
+def free_name(folder: Path, name: str, taken: Collection[str] = ()) -> str:
+    """`name` if free, else `namn (2).pdf`, `namn (3).pdf` …: the first with no file or sidecar in `folder`.
+
+    Names in `taken` count as used too. A name that already ends in ` (n)` counts on from n.
+    """
+    stem, suffix = Path(name).stem, Path(name).suffix
+    match = _NUMBERED.match(stem)
+    base, number = (match.group(1), int(match.group(2))) if match else (stem, 1)
+    candidate = name
+    while candidate in taken or _occupied(folder, candidate):
+        number += 1
+        candidate = _fit(base, f" ({number}){suffix}")
+    return candidate
+
+
+def _occupied(folder: Path, name: str) -> bool:
+    return os.path.lexists(folder / name) or os.path.lexists(folder / (name + SIDECAR_SUFFIX))
+
+
+# --- checks ------------------------------------------------------------------------------------------
+def check_metadata(metadata: Mapping[str, Any]) -> list[str]:
+    """What is wrong with the form's metadata: Swedish sentences that say what to do (empty: all is well)."""
+    values = _stripped(metadata)
+    problems = []
+    unknown = sorted(set(values) - set(FORM_FIELDS))
+    if unknown:
+        problems.append(f"Okända uppgifter ({', '.join(unknown)}); använd formulärets fält.")
+    if values.get("date") and not _valid_date(values["date"]):
+        problems.append(
+            "Datumet går inte att läsa. Skriv det som ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD, till exempel 2025-02-14, "
+            "eller lämna fältet tomt."
+        )
+    if values.get("url") and not _valid_url(values["url"]):
+        problems.append(
+            "Webbadressen går inte att använda. Skriv en fullständig adress som börjar med http:// eller https://, "
+            "utan mellanslag, citattecken, parenteser eller hakparenteser (skriv dem som %20, %28, %29, %5B, %5D), "
+            "eller lämna fältet tomt."
+        )
+    if values.get("doc_type") and values["doc_type"] not in DOC_TYPES:
+        problems.append("Välj en dokumenttyp i listan.")
+    if values.get("stakeholder") and values["stakeholder"] not in STAKEHOLDERS:
+        problems.append("Välj en aktörskategori i listan.")
+    return problems
+
+
+def clean_metadata(metadata: Mapping[str, Any]) -> dict[str, str]:
+    """The metadata trimmed and without empty fields; UploadError (Swedish) when any value is bad."""
+    problems = check_metadata(metadata)
+    if problems:
+        raise UploadError(" ".join(problems))
+    return {key: value for key, value in _stripped(metadata).items() if value}
+
+
+def _stripped(metadata: Mapping[str, Any]) -> dict[str, str]:
+    return {key: str(value).strip() for key, value in metadata.items() if value is not None}
+
+
+def _valid_date(value: str) -> bool:
+    match = _DATE.match(value)
+    if not match:
+        return False
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _valid_url(value: str) -> bool:
+    """An absolute http(s) address with a host and nothing that could turn into markup or a second link."""
+    if len(value) > MAX_URL_CHARS or not _URL.match(value) or _BAD_ESCAPE.search(value):
+        return False
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(host)
+
+
+def check_upload(filename: str, data: bytes, max_mb: float) -> str:
+    """The file's safe name; UploadError (Swedish) for an unusable name or type, an empty or too large file."""
+    name = safe_name(filename)
     if not data:
-        raise UploadError(f"{filename}: the file is empty")
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / safe_name(filename)
-    path.write_bytes(data)
-    clean = {k: v for k, v in metadata.items() if v not in (None, "")}
-    if clean:
-        sidecar = path.with_name(path.name + ".meta.yaml")
-        sidecar.write_text(yaml.safe_dump(clean, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+        raise UploadError(f"”{name}” är tom (0 byte). Välj en fil med innehåll.")
+    if len(data) > max_mb * 1_000_000:
+        raise UploadError(
+            f"”{name}” är större än gränsen på {_mb(max_mb)} MB per fil. Dela upp eller komprimera filen, "
+            "eller be den som sköter vkb att höja inställningen max_file_mb."
+        )
+    return name
+
+
+def _mb(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def plan_uploads(folder: Path, uploads: Sequence[Upload], metadata: Mapping[str, Any], max_mb: float) -> Plan:
+    """Check a batch before anything is written: refuse what cannot be stored, mark names already taken.
+
+    A name is taken when the uploads folder has it or an earlier file of the batch has the same name.
+    Raises UploadError when the metadata is bad (nothing of the batch can be stored then).
+    """
+    clean = clean_metadata(metadata)
+    files: list[PlannedUpload] = []
+    refused: list[UploadResult] = []
+    for upload in uploads:
+        try:
+            name = check_upload(upload.filename, upload.data, max_mb)
+        except UploadError as exc:
+            refused.append(UploadResult(_shown(upload.filename), False, str(exc)))
+            continue
+        clash = any(item.name == name for item in files) or existing_upload(folder, name) is not None
+        files.append(PlannedUpload(upload, name, clash))
+    return Plan(tuple(files), tuple(refused), clean)
+
+
+def _shown(filename: str) -> str:
+    """A name for messages about a file whose name may not be usable."""
+    return _fit(_UNSAFE.sub("_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip(" ."), "")
+
+
+# --- storing -----------------------------------------------------------------------------------------
+def save_upload(
+    folder: Path,
+    filename: str,
+    data: bytes,
+    metadata: Mapping[str, Any],
+    max_mb: float,
+    on_clash: Choice | None = None,
+) -> Saved:
+    """Store the file and its `.meta.yaml` sidecar in `folder`, atomically, after checking both.
+
+    A name already in `folder` needs `on_clash`: "replace" the file (and its sidecar), or "keep_both"
+    (the new file gets a free name). Without it the upload is refused with UploadClash.
+    """
+    clean = clean_metadata(metadata)
+    name = check_upload(filename, data, max_mb)
+    sidecar = yaml.safe_dump(clean, allow_unicode=True, sort_keys=False).encode() if clean else None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if on_clash == "replace":
+            return _replace(folder / name, data, sidecar)
+        return _add_new(folder, name, data, sidecar, keep_both=on_clash == "keep_both")
+    except OSError as exc:
+        log.exception("could not store the upload %s in %s", name, folder)
+        raise UploadError(f"”{name}” kunde inte sparas på servern. Försök igen om en stund; {_ASK_ADMIN}.") from exc
+
+
+def _replace(path: Path, data: bytes, sidecar: bytes | None) -> Saved:
+    saved = Saved(path, _read(path), _read(sidecar_path(path)))
+    try:
+        _write(path, data)
+        _put(sidecar_path(path), sidecar)
+    except OSError:
+        saved.restore()
+        raise
+    return saved
+
+
+def _add_new(folder: Path, name: str, data: bytes, sidecar: bytes | None, *, keep_both: bool) -> Saved:
+    for _ in range(100):
+        path = folder / (free_name(folder, name) if keep_both else name)
+        previous_sidecar = _read(sidecar_path(path))  # a sidecar left without its file
+        try:
+            _write(path, data, exclusive=True)
+        except FileExistsError:
+            if keep_both:
+                continue  # another upload took the name meanwhile: pick the next
+            raise UploadClash(
+                f"”{name}” finns redan bland de uppladdade filerna. Ladda upp den igen och välj om den ska "
+                "ersätta den befintliga filen eller sparas bredvid under ett nytt namn."
+            ) from None
+        saved = Saved(path, None, previous_sidecar)
+        try:
+            _put(sidecar_path(path), sidecar)
+        except OSError:
+            saved.restore()
+            raise
+        return saved
+    raise OSError(f"no free name for {name} in {folder}")
+
+
+def _read(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+def _put(path: Path, data: bytes | None) -> None:
+    """Make `path` hold exactly `data` (atomically), or not exist when `data` is None."""
+    if data is None:
+        path.unlink(missing_ok=True)
+    else:
+        _write(path, data)
+
+
+def _write(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+    """Write `data` to a hidden temporary file and move it into place: `path` is never half written.
+
+    `exclusive`: raise FileExistsError rather than replace a file that is already there.
+    """
+    temp = path.with_name(f".upload-{secrets.token_hex(8)}.tmp")  # hidden: folder ingests skip it
+    try:
+        with temp.open("xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if exclusive:
+            _link(temp, path)
+        else:
+            os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _link(temp: Path, path: Path) -> None:
+    try:
+        os.link(temp, path)  # atomic, and fails when the name is taken
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links
+        if os.path.lexists(path):
+            raise FileExistsError(path) from None
+        os.replace(temp, path)
+
+
+# --- storing and ingesting -----------------------------------------------------------------------------
+def add_upload(
+    kb: KnowledgeBase,
+    folder: Path,
+    upload: Upload,
+    metadata: Mapping[str, Any],
+    max_mb: float,
+    on_clash: Choice | None = None,
+) -> UploadResult:
+    """Store one upload and ingest it; on any failure put everything back as it was and say so."""
+    try:
+        saved = save_upload(folder, upload.filename, upload.data, metadata, max_mb, on_clash)
+    except UploadError as exc:
+        return UploadResult(_shown(upload.filename), False, str(exc))
+    key = str(saved.path.resolve())
+    failure_before = next((f for f in kb.failures() if f.abs_path == key), None)
+    name = safe_name(upload.filename)
+    outcome = _ingest(kb, saved.path)
+    if outcome.status == "failed":
+        return _undo(kb, name, saved, outcome.reason or "", failure_before)
+    return _success(name, saved, outcome)
+
+
+def _ingest(kb: KnowledgeBase, path: Path) -> FileOutcome:
+    """Ingest one file; every failure, the index being busy included, comes back as a failed outcome."""
+    try:
+        report = ingest_paths([path], kb)
+    except Exception as exc:  # IndexBusy, or the index itself failing: the upload is undone, not lost
+        log.exception("ingesting the upload %s failed", path)
+        return FileOutcome(str(path), "failed", reason=str(exc))
+    for problem in report.problems:
+        log.warning("uploads folder: %s", problem)
+    return next(iter(report.outcomes), FileOutcome(str(path), "failed", reason="no outcome"))
+
+
+def _undo(
+    kb: KnowledgeBase, name: str, saved: Saved, reason: str, failure_before: FailureRecord | None
+) -> UploadResult:
+    log.warning("the upload %s could not be ingested and is undone: %s", saved.path, reason)
+    explained = explain_failure(reason)
+    try:
+        saved.restore()
+    except OSError:
+        log.exception("could not restore %s after a failed upload", saved.path)
+        return UploadResult(
+            name, False, f"”{name}” kunde inte läsas in: {explained} Den tidigare filen kunde inte återställas; "
+            "kontakta den som sköter vkb."
+        )  # fmt: skip
+    key = str(saved.path.resolve())
+    if failure_before is None:
+        kb.registry.clear_failure(key)
+    else:
+        kb.registry.record_failure(failure_before.abs_path, failure_before.source_path, failure_before.reason)
+    after = "Det tidigare dokumentet och dess uppgifter finns kvar som förut." if saved.replaced else ""
+    return UploadResult(name, False, f"”{name}” kunde inte läsas in: {explained} Filen sparades inte. {after}".strip())
+
+
+def _success(name: str, saved: Saved, outcome: FileOutcome) -> UploadResult:
+    stored = saved.path.name
+    if outcome.status == "unchanged":
+        text = f"”{stored}” finns redan inläst med samma innehåll och uppgifter; inget ändrades."
+    elif saved.replaced:
+        text = f"”{stored}” ersatte den tidigare filen med samma namn och är inläst och sökbar nu."
+    elif stored != name:
+        text = f"”{name}” fanns redan, så den nya filen sparades som ”{stored}”. Den är inläst och sökbar nu."
+    else:
+        text = f"”{stored}” är inläst och sökbar nu."
+    warnings = tuple(f"”{stored}”: {explain_warning(w)}" for w in outcome.warnings)
+    return UploadResult(name, True, text, warnings, stored)
+
+
+# --- messages ------------------------------------------------------------------------------------------
+_FIELD_LABELS = {"title": "Titel", "organisation": "Organisation", "author": "Författare", "date": "Datum",
+                 "doc_type": "Dokumenttyp", "stakeholder": "Aktörskategori", "url": "Webbadress",
+                 "language": "Språk", "doc_id": "Dokument-id", "source": "Källa", "path": "Sökväg"}  # fmt: skip
+_BUSY = "Kunskapsbasen uppdateras just nu. Vänta en stund och försök igen."
+_LOCKED = "PDF-filen är krypterad eller lösenordsskyddad. Spara en kopia utan lösenord och ladda upp den."
+_NOT_TEXT = "Filen innehåller inte text fast filtypen säger det. Kontrollera filen och ladda upp rätt fil."
+_NO_TEXT = (
+    "Filen innehåller ingen text som går att läsa (en skannad PDF behöver först göras sökbar med OCR). "
+    "Ladda upp en version med text."
+)
+_TOO_LONG = "PDF-filen har fler sidor än vkb läser. Dela upp den i mindre delar och ladda upp dem."
+_CORRUPT = "Filen verkar vara skadad eller ofullständig. Öppna den, spara den på nytt och ladda upp den igen."
+_TOO_LARGE = "Filen är större än den tillåtna storleken. Dela upp eller komprimera den."
+_UNSUPPORTED = f"Filtypen kan inte läsas. Spara filen som {_KINDS} och ladda upp den igen."
+_SAME_ID = "Ett annat dokument har redan samma id. Byt namn på filen och ladda upp den igen."
+_UNREADABLE = f"Filen kunde inte läsas på servern. Försök igen; {_ASK_ADMIN}."
+_FAILURES = (  # (what the pipeline's English reason contains, the Swedish message), first match wins
+    ("another vkb process is writing", _BUSY),
+    ("encrypted|password", _LOCKED),
+    ("binary file", _NOT_TEXT),
+    ("no text|no readable text|no visible text|is empty|has no pages", _NO_TEXT),
+    ("pages, more than", _TOO_LONG),
+    ("damaged|truncated|not a readable|page list", _CORRUPT),
+    ("MB limit", _TOO_LARGE),
+    ("unsupported file type", _UNSUPPORTED),
+    ("doc_id .* is already used", _SAME_ID),
+    ("could not read the file", _UNREADABLE),
+)
+_METADATA_FIELD = re.compile(r"metadata field '([^']+)'")
+_WARNINGS = (  # (a reader's English warning, Swedish with its captured page ranges or encoding)
+    ("no main text block found", "ingen huvudtext hittades, så all synlig text på sidan lästes in."),
+    (r"could not read pages ([\d, –-]+)", "sidorna {0} kunde inte läsas (skadat sidinnehåll)."),
+    (r"no text on pages ([\d, –-]+)", "ingen text på sidorna {0}; skannade sidor behöver OCR, som vkb inte gör."),
+    (r"read as ([\w-]+)", "filen var inte UTF-8 och lästes som {0}; kontrollera att å, ä och ö ser rätt ut."),
+)
+
+
+def explain_failure(reason: str) -> str:
+    """Why ingest failed, in Swedish with what to do, without paths (the pipeline's reason is English)."""
+    for pattern, message in _FAILURES:
+        if re.search(pattern, reason):
+            return message
+    field_match = _METADATA_FIELD.search(reason)
+    if field_match and field_match.group(1) == "(file)":
+        return "Metadatafilen (.meta.yaml eller manifestet) går inte att läsa. Rätta den och läs in filen igen."
+    if field_match:
+        label = _FIELD_LABELS.get(field_match.group(1), field_match.group(1))
+        return f"Uppgiften ”{label}” har ett ogiltigt värde. Rätta den och läs in filen igen."
+    return f"Ett oväntat fel uppstod när filen lästes in. Försök igen; {_ASK_ADMIN} (detaljerna finns i serverns logg)."
+
+
+def explain_warning(warning: str) -> str:
+    """A reader's warning in Swedish (the pipeline's warnings are English)."""
+    for pattern, message in _WARNINGS:
+        match = re.search(pattern, warning)
+        if match:
+            return message.format(*(group.strip() for group in match.groups()))
+    log.info("reader warning: %s", warning)
+    return "filen lästes in med en varning (detaljerna finns i serverns logg)."
