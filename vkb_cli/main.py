@@ -264,7 +264,7 @@ def run_app(
     from kb import load_settings
 
     with user_errors():
-        load_settings(index=index, model=model, chroma_url=chroma_url)  # fail early on bad settings
+        settings = load_settings(index=index, model=model, chroma_url=chroma_url)  # fail early on bad settings
     env = dict(os.environ)
     for name, value in (("VKB_INDEX", index), ("VKB_MODEL", model), ("VKB_CHROMA_URL", chroma_url)):
         if value is not None:
@@ -286,6 +286,11 @@ def run_app(
         "false",
         "--client.toolbarMode",
         "minimal",
+        # The same as .streamlit/config.toml, which Streamlit reads only when started from the checkout:
+        "--client.showErrorDetails",
+        "none",
+        "--server.maxUploadSize",
+        str(max(1, round(settings.max_file_mb))),
     ]
     typer.echo(f"vkb: starting the app on http://{address}:{port} (Ctrl+C stops it)")
     raise typer.Exit(subprocess.call(command, env=env))
