@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from kb.settings import SettingsError
+
 # HNSW parameters cannot be changed after the collection exists; chosen for recall at 100k+ vectors.
 HNSW = {"space": "cosine", "ef_construction": 200, "max_neighbors": 32, "ef_search": 128}
 ADD_BATCH = 1000
@@ -41,7 +43,7 @@ def make_client(index_dir: Path, chroma_url: str | None) -> Any:
     if chroma_url:
         url = urlparse(chroma_url)
         if url.scheme not in ("http", "https") or not url.hostname:
-            raise ValueError(f"chroma URL must look like http://host:port, got {chroma_url!r}")
+            raise SettingsError(f"chroma URL must look like http://host:port, got {chroma_url!r}")
         return chromadb.HttpClient(
             host=url.hostname,
             port=url.port or (443 if url.scheme == "https" else 8000),

@@ -132,3 +132,8 @@ def test_eval_prints_every_mode(tmp_path: Path) -> None:
     assert "MRR@10" in table.stdout and "bm25-plain" in table.stdout
     bad = runner.invoke(app, ["eval", str(tmp_path / "missing.jsonl"), "--corpus", str(SEED_CORPUS)])
     assert bad.exit_code == 2 and "missing.jsonl" in bad.stderr
+
+
+def test_a_malformed_chroma_url_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["search", "sjuksköterskor", "--chroma-url", "nonsense", "--index", str(tmp_path / "i")])
+    assert result.exit_code == 2 and "chroma URL must look like http://host:port" in result.stderr
