@@ -24,6 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
+from kb.fusion import Weights
 from kb.settings import E5_MODEL, MINILM_MODEL, Settings, SettingsError
 
 
@@ -158,6 +159,11 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vector[0], dtype=np.float32)
 
+
+# What benchmarks/fusion_cv.py measured per packaged model on the development queries (README): the
+# chunk size (None: the model's maximum) and the fusion weights. A model not listed gets the defaults.
+CHUNK_TOKENS: dict[str, int] = {E5_MODEL: 192}
+FUSION: dict[str, Weights] = {E5_MODEL: Weights(dense=1.5, title=0.25), MINILM_MODEL: Weights(dense=0.2, title=0.25)}
 
 E5_MAX_SEQUENCE = 512  # XLM-R positions the e5 engine reads, special tokens and prefix included
 

@@ -18,6 +18,7 @@ class Weights:
 
     lexical: float = 1.0
     dense: float = 0.2
+    title: float = 0.25  # the document title's BM25 score, added to each of its chunks' lexical score
     method: FusionMethod = "weighted"
     rrf_k: int = 60
 

@@ -20,7 +20,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from kb.citations import Citation, Context, cite, passage_context
-from kb.embedding import Embedder, load_embedder
+from kb.embedding import CHUNK_TOKENS, Embedder, load_embedder
 from kb.hits import Hit
 from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 from kb.registry import Registry, chunk_id
@@ -63,9 +63,9 @@ class KnowledgeBase:
     # --- sizes ------------------------------------------------------------------------------------
     @property
     def chunk_tokens(self) -> int:
-        """Chunk size in model tokens: the setting, capped at what the model reads."""
+        """Chunk size in model tokens: the setting, else the size measured for the model, capped at what it reads."""
         limit = self.embedder.max_tokens
-        return min(self.settings.chunk_tokens or limit, limit)
+        return min(self.settings.chunk_tokens or CHUNK_TOKENS.get(self.embedder.name) or limit, limit)
 
     def pipeline_signature(self) -> str:
         """What, besides a file's bytes and metadata, decides its chunks and vectors."""

@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from kb.analysis import Analyzer
+from kb.embedding import FUSION
 from kb.fusion import Weights, deduplicate, fuse, top_k
 from kb.highlight import make_snippet, match_spans
 from kb.hits import Hit
@@ -31,6 +32,9 @@ Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 CANDIDATES = 100  # per signal, before fusion
 MASK_CACHE = 32  # filter masks kept per snapshot
+# Where a document's title counts: a separate, lighter field (Weights.title) or inside every chunk's
+# text (the first design; measured in benchmarks/fusion_cv.py). The cache folder names the design.
+TITLE_IN_TEXT = False
 BROAD_FILTER = 0.5  # a filter allowing at least this share of chunks: over-fetch from HNSW, then mask
 MAX_QUERY_CHARS = 2_000
 
@@ -87,8 +91,9 @@ class ChunkTable:
     chunks: list[Chunk]
     doc_rows: np.ndarray  # document index per chunk row
     documents: list[DocumentRecord]
-    lexical: LexicalIndex
+    lexical: LexicalIndex  # headings and text of each chunk
     matrix: VectorMatrix
+    titles: LexicalIndex | None = None  # one row per document: its title, a lighter field of every chunk
     row_of: dict[str, int] = field(default_factory=dict)
     span_list: list[tuple[str, int, int]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
@@ -121,7 +126,7 @@ class Searcher:
     def __init__(self, kb: KnowledgeBase, analyzer: Analyzer | None = None, weights: Weights | None = None) -> None:
         self.kb = kb
         self.analyzer = analyzer or Analyzer()
-        self.weights = weights or Weights()
+        self.weights = weights or FUSION.get(kb.embedder.name, Weights())
         self._table: ChunkTable | None = None
         self._lock = threading.Lock()
 
@@ -141,7 +146,8 @@ class Searcher:
         chunk_ids = [cid for cid, _, _ in live]
         doc_rows = np.array([index_of[doc_id] for _, doc_id, _ in live], dtype=np.int32)
         chunks = [chunk for _, _, chunk in live]
-        folder = Path(self.kb.settings.index).expanduser() / "lexical" / f"g{generation}"
+        design = "t" if TITLE_IN_TEXT else "f"
+        folder = Path(self.kb.settings.index).expanduser() / "lexical" / f"g{generation}-{design}"
         lexical = None
         if folder.exists():
             try:
@@ -155,7 +161,10 @@ class Searcher:
             lexical = LexicalIndex.build(chunk_ids, [self.analyzer.terms(t) for t in texts])
             self._save_lexical(lexical, folder)
         matrix = self._load_matrix(folder, chunk_ids)
-        return ChunkTable(generation, chunk_ids, chunks, doc_rows, documents, lexical, matrix)
+        titles = LexicalIndex.build(
+            [d.doc_id for d in documents], [self.analyzer.terms(d.metadata.title) for d in documents]
+        )
+        return ChunkTable(generation, chunk_ids, chunks, doc_rows, documents, lexical, matrix, titles)
 
     def _load_matrix(self, folder: Path, chunk_ids: list[str]) -> VectorMatrix:
         try:
@@ -174,7 +183,10 @@ class Searcher:
 
     @staticmethod
     def _lexical_text(document: DocumentRecord, chunk: Chunk) -> str:
-        return "\n".join([document.metadata.title, *chunk.heading_path, chunk.text])
+        # As a field of its own (ChunkTable.titles) the title cannot lift every chunk of a matching
+        # document alike over the passage that answers.
+        title = [document.metadata.title] if TITLE_IN_TEXT else []
+        return "\n".join([*title, *chunk.heading_path, chunk.text])
 
     @staticmethod
     def _save_lexical(lexical: LexicalIndex, folder: Path) -> None:
@@ -246,6 +258,8 @@ class Searcher:
         dense: dict[int, float] = {}
         if plan.mode in ("lexical", "hybrid"):
             scores = table.lexical.scores(plan.terms)
+            if table.titles is not None and plan.weights.title and not TITLE_IN_TEXT:
+                scores = scores + plan.weights.title * table.titles.scores(plan.terms)[table.doc_rows]
             lexical = {row: float(scores[row]) for row in top_k(scores, plan.candidates, mask)}
         if plan.mode in ("dense", "hybrid"):
             # (encoding on a second thread while the lexical side runs was measured: slower at p95 on 2 cores)
