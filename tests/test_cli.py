@@ -135,5 +135,7 @@ def test_eval_prints_every_mode(tmp_path: Path) -> None:
 
 
 def test_a_malformed_chroma_url_is_a_usage_error(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["search", "sjuksköterskor", "--chroma-url", "nonsense", "--index", str(tmp_path / "i")])
+    result = runner.invoke(
+        app, ["search", "sjuksköterskor", "--chroma-url", "nonsense", "--index", str(tmp_path / "i")]
+    )
     assert result.exit_code == 2 and "chroma URL must look like http://host:port" in result.stderr

@@ -80,7 +80,8 @@ def test_adding_a_quote_puts_it_in_the_draft_and_its_export(seeded: None) -> Non
     utkast.run()
     assert not utkast.exception
     markdown = utkast.code[0].value
-    assert "> Under 2023 får Socialstyrelsen använda 5 miljoner kronor" in markdown
+    quote_start = " ".join(draft.items[0].text.split()[:8])
+    assert f"> {quote_start}" in " ".join(markdown.split())  # the added passage, as a block quote
     assert "Fler sjuksköterskor behöver vidareutbilda sig" in markdown
     assert "## Referenser" in markdown
     assert "1. Regeringen (Regeringskansliet) (2023). *Regeringens arbete med stärkt kompetensförsörjning" in markdown

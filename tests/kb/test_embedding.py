@@ -10,7 +10,7 @@ import pytest
 
 from ingest import ingest_paths
 from kb import KnowledgeBase, SettingsError, load_embedder, load_settings
-from kb.embedding import E5_MAX_SEQUENCE, E5Embedder
+from kb.embedding import CHUNK_TOKENS, E5_MAX_SEQUENCE, E5Embedder
 from kb.knowledge_base import passage_text
 from kb.settings import E5_MODEL
 from tests.conftest import SEED_CORPUS
@@ -77,9 +77,9 @@ def test_token_counts_bound_every_chunk(e5: E5Embedder, tmp_path: Path) -> None:
     assert ingest_paths([SEED_CORPUS], kb).ok
     table = kb.searcher.table()
     raw = E5(num_threads=1)
-    assert kb.chunk_tokens == e5.max_tokens
+    assert kb.chunk_tokens == CHUNK_TOKENS[E5_MODEL] < e5.max_tokens  # the measured size, not the maximum
     for chunk in table.chunks:
         text = passage_text(chunk)  # exactly what is embedded
-        assert e5.count_tokens([text])[0] <= e5.max_tokens
+        assert e5.count_tokens([text])[0] <= kb.chunk_tokens
         assert raw.token_count(text) <= E5_MAX_SEQUENCE  # the engine never truncates a chunk
     kb.close()
