@@ -51,7 +51,7 @@ def to_xlsx(interventions: Sequence[Intervention], path: Path, kb: Any | None = 
     sheet.freeze_panes = "B2"
     notes = workbook.create_sheet("Läs först")
     notes.append([EVIDENCE_GUARD])
-    notes.append(["Graderad av vkb: enligt bedömningsmallen i README; (vkb:s bedömning) markerar vkb:s egna bedömningar."])
+    notes.append(["Graderad av vkb: enligt bedömningsmallen i README. (vkb:s bedömning) markerar vkb:s egna."])
     notes.column_dimensions["A"].width = 120
     workbook.save(path)
 
