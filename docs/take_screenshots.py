@@ -41,8 +41,8 @@ def main() -> None:
 
         page.get_by_role("link", name="Insatser").click()
         settle(page)
-        for nth in (0, 2):  # two interventions to compare (each card has a Jämför box, then a toggle)
-            page.locator("[data-testid='stCheckbox'] label").nth(nth).click()
+        for nth in (0, 1):  # two interventions to compare (each card has a Jämför box)
+            page.locator("[data-testid='stCheckbox']").filter(has_text="Jämför").nth(nth).locator("label").click()
             settle(page)
         page.get_by_role("button", name="Lägg i utkast").nth(1).click()
         settle(page)
@@ -52,6 +52,11 @@ def main() -> None:
                            ("Dokument", "dokument")):  # fmt: skip
             page.get_by_role("link", name=name).click()
             settle(page)
+            if file == "evidenskarta":  # click the busiest bubble: its records and sources appear below
+                page.locator("path[aria-label^='Arbetsmiljö × Kvarstannande:']").first.click(force=True)
+                settle(page)
+                page.screenshot(path=str(OUT / "evidenskarta.png"), full_page=True)
+                continue
             page.screenshot(path=str(OUT / f"{file}.png"))
         browser.close()
     print(f"wrote {len(list(OUT.glob('*.png')))} screenshots to {OUT}")
