@@ -13,12 +13,13 @@ import io
 import json
 import re
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from catalogue.references import source_reference
 from catalogue.schema import Intervention, KbSource
+from kb.citations import reference as document_reference
 
 Kind = Literal["quote", "intervention"]
 _DRAFT_ID = re.compile(r"^[0-9a-f]{16,64}$")
@@ -34,6 +35,9 @@ class DraftItem:
     link: str | None = None
     note: str = ""
     quotes: list[str] = field(default_factory=list)  # an intervention's verified quotes
+    # What the references are resolved from at export time: {"doc_id", "page"} for a quote,
+    # {"intervention"} for an intervention. Drafts saved before this field existed keep their references.
+    source: dict[str, Any] | None = None
 
 
 @dataclass
@@ -90,6 +94,7 @@ def quote_item(hit: Any, citation: Any) -> DraftItem:
         text=citation.quote,
         references=[citation.reference],
         link=citation.link,
+        source={"doc_id": citation.doc_id, "page": citation.page},
     )
 
 
@@ -101,7 +106,34 @@ def intervention_item(intervention: Intervention, registry: Any | None = None) -
         text=intervention.summary,
         references=[source_reference(s, registry) for s in intervention.sources],
         quotes=[s.quote for s in intervention.sources if isinstance(s, KbSource)],
+        source={"intervention": intervention.id},
     )
+
+
+def with_current_references(draft: Draft, kb: Any | None = None, catalogue: Any | None = None) -> Draft:
+    """The draft with each item's references resolved now, not when it was added: a document indexed
+    after the item was added shows its proper reference. An item that cannot be resolved keeps its own."""
+    items = []
+    for item in draft.items:
+        references = _resolve(item, kb, catalogue)
+        items.append(replace(item, references=references) if references else item)
+    return Draft(items, draft.title)
+
+
+def _resolve(item: DraftItem, kb: Any | None, catalogue: Any | None) -> list[str] | None:
+    source = item.source or {}
+    if "doc_id" in source and kb is not None:
+        record = kb.document(source["doc_id"])
+        if record is not None:
+            meta = record.metadata
+            return [document_reference(meta.organisation, meta.date, meta.title, source.get("page"))]
+    if "intervention" in source and catalogue is not None:
+        try:
+            intervention = catalogue.get(source["intervention"])
+        except KeyError:
+            return None
+        return [source_reference(s, kb) for s in intervention.sources]
+    return None
 
 
 def to_markdown(draft: Draft) -> str:
@@ -109,8 +141,8 @@ def to_markdown(draft: Draft) -> str:
     out = [f"# {draft.title}", ""]
     for item in draft.items:
         marks = "".join(f"[{numbers[r]}]" for r in item.references)
-        if item.kind == "quote":
-            out += [f"> {item.text} {marks}", "", f"*{item.title}*", ""]
+        if item.kind == "quote":  # a heading of its own, so it never lands under the previous intervention
+            out += [f"## Citat: {item.title}", "", f"> {item.text} {marks}", ""]
         else:
             out += [f"## Insats: {item.title}", "", f"{item.text} {marks}", ""]
             out += [f"> {quote}" for quote in item.quotes] + ([""] if item.quotes else [])
@@ -129,8 +161,8 @@ def to_docx(draft: Draft) -> bytes:
     for item in draft.items:
         marks = "".join(f"[{numbers[r]}]" for r in item.references)
         if item.kind == "quote":
+            document.add_heading(f"Citat: {item.title}", level=2)
             document.add_paragraph(f"”{item.text}” {marks}", style="Quote")
-            document.add_paragraph(item.title).runs[0].italic = True
         else:
             document.add_heading(f"Insats: {item.title}", level=2)
             document.add_paragraph(f"{item.text} {marks}")

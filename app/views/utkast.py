@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import draft, save_draft
+from app.state import catalogue, draft, knowledge_base_or_none, save_draft
 from app.ui import CSS, escape
-from catalogue.draft import to_docx, to_markdown
+from catalogue.draft import to_docx, to_markdown, with_current_references
 
 st.markdown(CSS, unsafe_allow_html=True)
 st.title("Utkast")
@@ -21,10 +21,13 @@ if not current.items:
     st.info("Utkastet är tomt. Lägg till citat på sidan **Sök** och insatser på sidan **Insatser**.")
     st.stop()
 
-numbers = current.numbering()
+# References are resolved now, from the index and the catalogue as they are, not frozen when added.
+shown = with_current_references(current, knowledge_base_or_none(), catalogue())
+numbers = shown.numbering()
+references_of = {item.key: item.references for item in shown.items}
 for position, item in enumerate(list(current.items)):
     with st.container(border=True):
-        marks = "".join(f"[{numbers[r]}]" for r in item.references)
+        marks = "".join(f"[{numbers[r]}]" for r in references_of.get(item.key, item.references) if r in numbers)
         kind = "Citat" if item.kind == "quote" else "Insats"
         st.markdown(f"**{kind}: {escape(item.title)}** {marks}", unsafe_allow_html=True)
         st.markdown(f'<div class="vkb-passage">{escape(item.text)}</div>', unsafe_allow_html=True)
@@ -51,13 +54,13 @@ st.subheader("Referenser")
 for reference, number in numbers.items():
     st.markdown(f"{number}. {escape(reference)}", unsafe_allow_html=True)
 
-markdown = to_markdown(current)
+markdown = to_markdown(shown)
 left, right = st.columns(2)
 left.download_button(
     "Ladda ned Markdown", markdown, file_name="utkast.md", mime="text/markdown", icon=":material/download:"
 )
 right.download_button(
-    "Ladda ned Word (DOCX)", to_docx(current), file_name="utkast.docx",
+    "Ladda ned Word (DOCX)", lambda: to_docx(shown), file_name="utkast.docx",  # built when asked for
     mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", icon=":material/download:",
 )  # fmt: skip
 with st.expander("Förhandsvisa Markdown"):
