@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
+class IngestUsageError(ValueError):
+    """The ingest request itself is wrong (a path that does not exist)."""
+
+
 class IngestError(Exception):
     """A file could not be ingested. `str()` is a one-line, user-facing reason."""
 

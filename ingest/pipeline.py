@@ -20,7 +20,7 @@ from typing import Literal
 from tqdm import tqdm
 
 from ingest.chunking import chunk_text
-from ingest.errors import FileTooLarge, IngestError, UnsupportedFileType
+from ingest.errors import FileTooLarge, IngestError, IngestUsageError, UnsupportedFileType
 from ingest.metadata import (
     MANIFEST_NAMES,
     SIDECAR_SUFFIX,
@@ -37,10 +37,6 @@ from kb.knowledge_base import KnowledgeBase
 Status = Literal["added", "updated", "unchanged", "failed", "removed", "skipped"]
 CHARS_PER_PAGE = 1800  # a Swedish "normalsida": how text formats without pages are counted as pages
 _CORPUS_DOCS = {"readme.md", "readme.txt", "readme", "license", "license.txt", "license.md"}
-
-
-class IngestUsageError(ValueError):
-    """The ingest request itself is wrong (a path that does not exist)."""
 
 
 @dataclass(frozen=True)
