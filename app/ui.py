@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import html
+import re
 from typing import Any
 
 from catalogue.vocabularies import COST, EVIDENCE, EVIDENCE_RANK, Vocabulary
@@ -19,8 +19,19 @@ mark { background: #fde68a; padding: 0 .1em; border-radius: 2px; }
 """
 
 
+# Characters Markdown or Streamlit would act on (emphasis, links, images, headings, tables, code, KaTeX
+# `$`, colour directives `:red[…]`, HTML): shown as numeric entities, which every parser prints as text.
+_ACTIVE = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+    | {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#!|$:~="}
+)
+_LINE_START = re.compile(r"^([ \t]*)([-+]|\d+[.)])?", re.MULTILINE)  # indentation (code blocks), list markers
+
+
 def escape(text: str) -> str:
-    return html.escape(text, quote=True)
+    """Text from a document or a form, made inert: no HTML, no Markdown, no Streamlit directive."""
+    safe = text.translate(_ACTIVE)  # one pass: an entity made here is never escaped again
+    return _LINE_START.sub(lambda m: "".join(f"&#{ord(c)};" for c in m.group(0)), safe)
 
 
 def marked(snippet: Any) -> str:

@@ -7,7 +7,7 @@ README's settings table are generated from / checked against this one table.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from platformdirs import user_data_dir
 from pydantic import Field, ValidationError
@@ -81,7 +81,6 @@ class Settings(BaseSettings):
         default=None, ge=1, description="Threads for the e5 engine. Default: the machine's cores."
     )
     device: str = Field(default="cpu", description="Torch device for the embedding model (cpu, cuda, mps).")
-    language: Literal["sv", "en"] = Field(default="sv", description="Language of the app's user interface.")
     catalogue: Path = Field(
         default_factory=lambda: _shipped_catalogue(),
         description="Folder of intervention records (one YAML file each). Default: the checkout's data/catalogue.",

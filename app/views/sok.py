@@ -94,7 +94,8 @@ def show_hit(hit: Hit, *, nested: bool = False) -> None:
             )
         with right.popover("Citera", icon=":material/format_quote:"):
             st.caption("Kopiera med knappen i rutans hörn.")
-            st.code(f"”{citation.quote}”\n{citation.reference}", language=None, wrap_lines=True)
+            # Plain text for pasting: the reference's Markdown asterisks (the italic title) are dropped.
+            st.code(f"”{citation.quote}”\n{citation.reference.replace('*', '')}", language=None, wrap_lines=True)
         with st.expander("Visa i källan"):
             context = kb.context(hit)
             if context is None:
@@ -104,8 +105,8 @@ def show_hit(hit: Hit, *, nested: bool = False) -> None:
                 st.caption(f"{page}Avsnittet är markerat; texten runt omkring visas som den lästes in.")
                 body = f"{escape(context.before)}<mark>{escape(context.passage)}</mark>{escape(context.after)}"
                 st.markdown(f'<div class="vkb-context">{body}</div>', unsafe_allow_html=True)
-            if citation.link:
-                st.markdown(f"Källa: [{escape(citation.link)}]({citation.link})")
+            if citation.link and citation.link.startswith(("https://", "http://")):  # never a file:// link
+                st.markdown(f"Källa: {escape(citation.link)}", unsafe_allow_html=True)
         if st.session_state.get("similar_of") == hit.chunk_id:
             st.markdown("**Fler avsnitt som liknar detta:**")
             for other in kb.similar(hit, k=3):

@@ -32,7 +32,15 @@ def page(name: str) -> AppTest:
 
 
 def html(at: AppTest) -> str:
+    """The Markdown/HTML source the page sent (document text in it is entity-escaped)."""
     return "\n".join(m.value for m in at.markdown)
+
+
+def text(at: AppTest) -> str:
+    """What a reader sees of that source: entities decoded."""
+    from html import unescape
+
+    return unescape(html(at))
 
 
 def test_entry_script_opens_the_search_page(seeded: None) -> None:
@@ -46,12 +54,12 @@ def test_search_shows_the_passage_with_marked_words_and_filters_narrow_it(seeded
     assert not at.exception
     at.text_input(key="q").set_value("vidareutbildning till specialistsjuksköterska").run()
     assert not at.exception
-    text = html(at)
-    assert "Fler <mark>sjuksköterskor</mark> behöver <mark>vidareutbilda</mark>" in text
+    shown = text(at)
+    assert "Fler <mark>sjuksköterskor</mark> behöver <mark>vidareutbilda</mark>" in shown
     assert "10 träffar" in [c.value for c in at.caption]
     at.multiselect(key="f_doc_type").set_value(["regeringsuppdrag"]).run()
     assert not at.exception
-    filtered = html(at)
+    filtered = text(at)
     assert "Fler <mark>sjuksköterskor</mark>" not in filtered  # that passage is a web page, not an assignment
     assert "Regeringen (Socialdepartementet)" in filtered and "Regeringen (Regeringskansliet)" not in filtered
 
@@ -133,7 +141,7 @@ def test_compare_shows_both_interventions(seeded: None) -> None:
     at.session_state["compare"] = ["fler-at-tjanster", "aldreomsorgslyftet"]
     at.run()
     assert not at.exception
-    table = html(at)
+    table = text(at)
     assert "<th>Statsbidrag för fler AT-tjänster</th>" in table
     assert "<th>Äldreomsorgslyftet: utbildning på betald arbetstid</th>" in table
     assert '<tr class="differs"><th>Målgrupp</th>' in table.replace("'", '"')
@@ -177,7 +185,7 @@ def test_evidence_map_lists_the_records_of_a_clicked_cell(seeded: None) -> None:
     at.run()
     assert not at.exception
     names = {Catalogue.load(CATALOGUE).get(e.intervention).name for e in busiest.entries}
-    shown = html(at)
+    shown = text(at)
     assert all(name in shown for name in names) and f"{busiest.studies} studier" in shown
     gap = emap.gaps()[0]
     at.session_state["map_cell"] = gap
