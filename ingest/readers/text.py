@@ -78,6 +78,10 @@ def first_line_title(text: str, headings: list[Heading]) -> str | None:
         top = min(headings, key=lambda h: (h.level, h.start))
         first = headings[0] if headings[0].start < 400 else top
         return " ".join(text[first.start : first.end].split()) or None
+    first_paragraph = text.strip().split("\n\n", 1)[0] if text.strip() else ""
+    paragraph = " ".join(first_paragraph.split())
+    if paragraph and len(paragraph) <= 200:  # a title that wraps over two or three lines
+        return paragraph
     for line in text.splitlines():
         line = " ".join(line.split())
         if line:

@@ -87,3 +87,24 @@ def test_unreadable_files_get_a_clear_reason(
     path.write_bytes(content)
     with pytest.raises(error, match=message):
         read_document(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (" Ta fram förslag till en nationell plan för \nhälso- och sjukvårdens kompetensförsörjning\n\n• Text.",
+         "Ta fram förslag till en nationell plan för hälso- och sjukvårdens kompetensförsörjning"),
+        ("Kort rubrik\n\nBrödtext här.", "Kort rubrik"),
+        ("En mycket lång första rad " * 12 + "\nmer text\n\nslut", None),
+    ],
+)  # fmt: skip
+def test_a_text_files_title_is_its_first_paragraph_when_short(text: str, title: str | None, tmp_path: Path) -> None:
+    from ingest.readers.text import read_text
+
+    path = tmp_path / "dok.txt"
+    path.write_text(text, encoding="utf-8")
+    found = read_text(path).file_metadata["title"]
+    if title is None:  # too long for a title: the first line, shortened
+        assert found.startswith("En mycket lång första rad") and len(found) <= 200
+    else:
+        assert found == title
