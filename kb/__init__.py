@@ -1,7 +1,7 @@
 """vkb's knowledge base: documents, chunks and vectors, kept consistent; search and citations."""
 
 from kb.embedding import Embedder, ModelUnavailable, load_embedder
-from kb.knowledge_base import IndexBusy, KnowledgeBase
+from kb.knowledge_base import IndexBusy, KnowledgeBase, open_documents
 from kb.records import Chunk, DocumentMetadata, DocumentRecord, PageSpan
 from kb.settings import Settings, SettingsError, load_settings
 from kb.vectors import ModelMismatch
@@ -20,4 +20,5 @@ __all__ = [
     "SettingsError",
     "load_embedder",
     "load_settings",
+    "open_documents",
 ]

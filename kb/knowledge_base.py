@@ -210,3 +210,10 @@ def _vector_metadata(base: dict[str, Any], chunk: Chunk) -> dict[str, Any]:
     if chunk.page is not None:
         meta["page"] = chunk.page
     return meta
+
+
+def open_documents(index: Path) -> Registry | None:
+    """The index's documents (titles, texts, pages) for references and quote checks, read-only in use:
+    no embedding model and no Chroma are loaded. None when there is no index at that folder."""
+    database = Path(index).expanduser() / "registry.sqlite3"
+    return Registry(database) if database.exists() else None

@@ -49,12 +49,10 @@ def _load(folder: Path | None) -> Any:
 
 
 def _registry(index: Path | None) -> Any:
-    """The index's document registry (for reference strings), without loading the embedding model."""
-    from kb.registry import Registry
+    """The index's documents (for reference strings and quotes), without loading the embedding model."""
+    from kb import open_documents
 
-    folder = Path(index or _settings().index).expanduser()
-    database = folder / "registry.sqlite3"
-    return Registry(database) if database.exists() else None
+    return open_documents(Path(index or _settings().index))
 
 
 @catalogue_app.command("list")
