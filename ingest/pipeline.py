@@ -140,6 +140,8 @@ def ingest_paths(
             report.outcomes.append(_ingest_one(candidate, manifests[candidate.root], kb, report))
         if prune:
             report.outcomes.extend(_prune(given, candidates, kb))
+        if any(o.status in ("added", "updated", "removed") for o in report.outcomes):
+            kb.prepare_search()  # the first search after an ingest then finds its snapshot on disk
     finally:
         lock.release()
     report.seconds_total = time.perf_counter() - started

@@ -11,7 +11,9 @@ it starts) deletes whatever a killed writer staged, so a re-run repairs the inde
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,7 @@ from kb.hits import Hit
 from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 from kb.registry import Registry, chunk_id
 from kb.settings import Settings, load_settings
-from kb.vectors import VectorStore, make_client
+from kb.vectors import VectorStore, make_client, model_key
 
 if TYPE_CHECKING:
     from kb.search import Filters, Mode, Searcher
@@ -38,24 +40,50 @@ class IndexBusy(RuntimeError):
 class KnowledgeBase:
     """A document index: open it, write documents into it, read them back (search comes with `kb.search`)."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, registry: Registry, vectors: VectorStore) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder, registry: Registry, vectors: VectorStore | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.registry = registry
-        self.vectors = vectors
+        self._vectors = vectors
         self._searcher: Searcher | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> KnowledgeBase:
-        """Open (creating if needed) the index the settings name."""
+        """Open (creating if needed) the index the settings name.
+
+        Chroma is opened only when needed (writes, the first copy of a generation's vectors, dense
+        search in an index too large for an exact search): importing and opening it is ~0.8 s of a
+        CLI search. Which model filled the collection is remembered in the registry, so an index
+        built with another model is still refused at once; when the registry does not know (an older
+        index, another Chroma location), the collection itself is checked now.
+        """
         settings = settings or load_settings()
         embedder = embedder or load_embedder(settings)
         index_dir = Path(settings.index).expanduser()
         index_dir.mkdir(parents=True, exist_ok=True)
-        registry = Registry(index_dir / "registry.sqlite3")
-        client = make_client(index_dir, settings.chroma_url)
-        vectors = VectorStore(client, settings.collection, model_name=embedder.name, dimension=embedder.dimension)
-        return cls(settings, embedder, registry, vectors)
+        knowledge_base = cls(settings, embedder, Registry(index_dir / "registry.sqlite3"))
+        if knowledge_base.vector_model() != embedder.name:
+            knowledge_base.vectors  # noqa: B018 -- opening the collection checks its model (ModelMismatch)
+        return knowledge_base
+
+    @property
+    def vectors(self) -> VectorStore:
+        """The Chroma collection, opened on first use (see `open`)."""
+        if self._vectors is None:
+            index_dir = Path(self.settings.index).expanduser()
+            client = make_client(index_dir, self.settings.chroma_url)
+            self._vectors = VectorStore(
+                client, self.settings.collection, model_name=self.embedder.name, dimension=self.embedder.dimension
+            )
+            with contextlib.suppress(sqlite3.Error):  # read-only index folder: checked at every open instead
+                self.registry.set_meta(model_key(self.settings), self.embedder.name)
+        return self._vectors
+
+    def vector_model(self) -> str | None:
+        """The model whose vectors the collection holds, as last recorded in the registry."""
+        return self.registry.get_meta(model_key(self.settings))
 
     def close(self) -> None:
         self.registry.close()
@@ -174,6 +202,11 @@ class KnowledgeBase:
 
             self._searcher = Searcher(self)
         return self._searcher
+
+    def prepare_search(self) -> None:
+        """Build the search snapshot of the live chunks (lexical index, vector copy) on disk now, so
+        that searches, in this process or another, need neither the build nor Chroma."""
+        self.searcher.table()
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
         """The passages that best answer `query` (see `kb.search.Searcher`)."""

@@ -24,7 +24,7 @@ from kb.embedding import Embedder, load_embedder
 from kb.knowledge_base import IndexBusy, passage_text
 from kb.registry import Registry
 from kb.settings import Settings
-from kb.vectors import HNSW, STAGING_SUFFIX, finish_interrupted_swap, make_client
+from kb.vectors import HNSW, STAGING_SUFFIX, finish_interrupted_swap, make_client, model_key
 
 BATCH = 64
 Progress = Callable[[int, int], None]
@@ -81,6 +81,7 @@ def reindex(settings: Settings, *, embedder: Embedder | None = None, progress: P
         staging.modify(metadata={**_metadata(embedder), "vkb_complete": True})
         client.delete_collection(settings.collection)
         staging.modify(name=settings.collection)
+        registry.set_meta(model_key(settings), embedder.name)
         shutil.rmtree(index_dir / "lexical", ignore_errors=True)  # vector copies of the old model
         registry.bump_generation()
         return ReindexReport(embedder.name, previous, len(live), too_long)

@@ -26,6 +26,7 @@ from kb.knowledge_base import KnowledgeBase
 from kb.lexical import LexicalIndex
 from kb.matrix import VectorMatrix
 from kb.records import Chunk, DocumentRecord
+from kb.vectors import ModelMismatch
 from kb.vocabulary import DOC_TYPES, STAKEHOLDERS
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -36,6 +37,10 @@ MASK_CACHE = 32  # filter masks kept per snapshot
 # text (the first design; measured in benchmarks/fusion_cv.py). The cache folder names the design.
 TITLE_IN_TEXT = False
 BROAD_FILTER = 0.5  # a filter allowing at least this share of chunks: over-fetch from HNSW, then mask
+# Up to this many chunks an open dense query is answered exactly from the memory-mapped vector copy
+# (one product over the matrix; at 100k chunks it is as fast as Chroma's HNSW, see README) and Chroma
+# is not even opened; larger indexes use HNSW, which reads only part of the vectors per query.
+EXACT_DENSE_MAX = 250_000
 MAX_QUERY_CHARS = 2_000
 
 
@@ -139,6 +144,12 @@ class Searcher:
             return self._table
 
     def _load_table(self, generation: int) -> ChunkTable:
+        recorded = self.kb.vector_model()
+        if recorded is not None and recorded != self.kb.embedder.name:  # `vkb reindex` ran in another process
+            raise ModelMismatch(
+                f"the index was re-embedded with {recorded!r} while this process uses {self.kb.embedder.name!r}; "
+                "restart vkb (the app) with the index's model"
+            )
         documents = self.kb.documents()
         index_of = {record.doc_id: i for i, record in enumerate(documents)}
         live = self.kb.registry.live_chunks()
@@ -287,6 +298,9 @@ class Searcher:
         allowed = int(mask.sum()) if mask is not None else len(table.chunk_ids)
         if allowed == 0:
             return {}
+        if len(table.chunk_ids) <= EXACT_DENSE_MAX:
+            every = np.ones(len(table.chunk_ids), dtype=bool) if mask is None else mask
+            return self._exact(table, vector, every, n)
         share = allowed / len(table.chunk_ids)
         if mask is not None and share < BROAD_FILTER:  # exact among the allowed rows, faster than a Chroma filter
             return self._exact(table, vector, mask, n)

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from kb.settings import SettingsError
+from kb.settings import Settings, SettingsError
 
 # HNSW parameters cannot be changed after the collection exists; chosen for recall at 100k+ vectors.
 HNSW = {"space": "cosine", "ef_construction": 200, "max_neighbors": 32, "ef_search": 128}
@@ -33,6 +33,11 @@ class ModelMismatch(RuntimeError):
 class VectorMatch:
     chunk_id: str
     distance: float
+
+
+def model_key(settings: Settings) -> str:
+    """The registry key recording which model filled the collection at this Chroma location."""
+    return f"vector_model:{settings.chroma_url or 'embedded'}:{settings.collection}"
 
 
 def make_client(index_dir: Path, chroma_url: str | None) -> Any:

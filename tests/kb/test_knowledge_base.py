@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from ingest import ingest_paths
 from kb import KnowledgeBase, ModelMismatch, load_settings
 from kb.embedding import ModelUnavailable, resolve_model
-from tests.conftest import SEED_CORPUS, HashEmbedder
+from kb.vectors import model_key
+from tests.conftest import REPO, SEED_CORPUS, HashEmbedder
 
 pytestmark = pytest.mark.slow
 
@@ -45,3 +50,41 @@ def test_seed_corpus_ingests_and_an_index_refuses_another_model(real_kb: Knowled
     real_kb.close()
     with pytest.raises(ModelMismatch, match="built with embedding model 'multilingual-e5-small-q4'"):
         KnowledgeBase.open(load_settings(), embedder=HashEmbedder())
+
+
+def test_searching_an_existing_index_needs_no_chroma(tmp_path: Path) -> None:
+    """Chroma (~0.8 s to import and open) is opened for writes, not for searching a small index."""
+    settings = load_settings(index=tmp_path / "index")
+    kb = KnowledgeBase.open(settings, embedder=HashEmbedder())
+    ingest_paths([SEED_CORPUS], kb)
+    kb.close()
+    script = (
+        "import sys\n"
+        "from kb import KnowledgeBase, load_settings\n"
+        "from tests.conftest import HashEmbedder\n"
+        f"kb = KnowledgeBase.open(load_settings(index={str(tmp_path / 'index')!r}), embedder=HashEmbedder())\n"
+        "hits = [kb.search('sjuksköterskor vidareutbildning', mode=m) for m in ('hybrid', 'dense', 'lexical')]\n"
+        "assert all(hits), hits\n"
+        "print('chromadb' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stderr
+    with pytest.raises(ModelMismatch):  # the model check does not need Chroma either
+        KnowledgeBase.open(settings, embedder=OtherModel())
+
+
+def test_an_index_whose_registry_does_not_know_the_model_is_checked_against_chroma(tmp_path: Path) -> None:
+    settings = load_settings(index=tmp_path / "index")
+    kb = KnowledgeBase.open(settings, embedder=HashEmbedder())
+    ingest_paths([SEED_CORPUS], kb)
+    kb.registry.set_meta(model_key(settings), "")  # an index from before the registry recorded it
+    kb.close()
+    with pytest.raises(ModelMismatch, match="test-hash-embedder"):
+        KnowledgeBase.open(settings, embedder=OtherModel())
+    kb = KnowledgeBase.open(settings, embedder=HashEmbedder())  # the right model: recorded again
+    assert kb.vector_model() == "test-hash-embedder"
+    kb.close()
+
+
+class OtherModel(HashEmbedder):
+    name = "test-other-model"

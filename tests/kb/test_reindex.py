@@ -109,3 +109,12 @@ def test_a_kill_between_delete_and_rename_is_finished_by_the_next_open(
 def test_reindex_of_no_index_says_how_to_build_one(tmp_path: Path, settings: Settings) -> None:
     with pytest.raises(NothingToReindex, match="vkb ingest"):
         reindex(settings.with_overrides(index=tmp_path / "none"), embedder=OtherEmbedder())
+
+
+def test_a_process_still_searching_after_a_reindex_elsewhere_is_told_to_restart(built: Settings) -> None:
+    running = KnowledgeBase.open(built, embedder=HashEmbedder())
+    assert running.search("sjuksköterskor", mode="dense")
+    reindex(built, embedder=OtherEmbedder())  # as `vkb reindex` in another process would
+    with pytest.raises(ModelMismatch, match="restart"):  # not: the old vectors mixed with the new
+        running.search("sjuksköterskor", mode="dense")
+    running.close()

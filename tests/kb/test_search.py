@@ -172,11 +172,16 @@ filters_strategy = st.builds(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(filters=filters_strategy, mode=st.sampled_from(["lexical", "dense", "hybrid"]))
-@example(filters=Filters(year_from=2019, year_to=2021), mode="hybrid")  # both ends inclusive
-@example(filters=Filters(year_to=2019), mode="dense")  # undated documents drop out of a year range
-@example(filters=Filters(doc_types=("rapport",), languages=("sv",)), mode="lexical")
-def test_filters_match_a_plain_python_reference(varied_kb: KnowledgeBase, filters: Filters, mode: str) -> None:
+@given(filters=filters_strategy, mode=st.sampled_from(["lexical", "dense", "hybrid"]), hnsw=st.booleans())
+@example(filters=Filters(year_from=2019, year_to=2021), mode="hybrid", hnsw=False)  # both ends inclusive
+@example(filters=Filters(year_to=2019), mode="dense", hnsw=True)  # undated documents drop out of a year range
+@example(filters=Filters(year_to=2019), mode="dense", hnsw=False)
+@example(filters=Filters(doc_types=("rapport",), languages=("sv",)), mode="lexical", hnsw=False)
+def test_filters_match_a_plain_python_reference(
+    varied_kb: KnowledgeBase, filters: Filters, mode: str, hnsw: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dense queries: the exact search over the vector copy (small indexes) and Chroma's HNSW (large ones)
+    monkeypatch.setattr("kb.search.EXACT_DENSE_MAX", 0 if hnsw else 10**9)
     # "personal" is in every document, so an unfiltered search can reach all of them
     hits = varied_kb.search("personal", k=50, filters=filters, mode=mode)  # type: ignore[arg-type]
     assert {hit.doc_id for hit in hits} == reference(filters)
