@@ -82,4 +82,15 @@ def make_snippet(text: str, spans: list[tuple[int, int]], size: int = SNIPPET_CH
             end -= 1
         end = end if end > start else min(len(text), start + size)
     marks = tuple((s - start, e - start) for s, e in spans if s >= start and e <= end)
-    return Snippet(text[start:end], marks, start > clean_start, end < len(text.rstrip()))
+    return Snippet(_dash_bullets(text[start:end]), marks, start > clean_start, end < len(text.rstrip()))
+
+
+_DASH_BULLET = re.compile(r"(?m)^([ \t]*)--(?!-)")
+
+
+def _dash_bullets(text: str) -> str:
+    """A line opening with "--" (a list bullet of documents converted from Word) reads "– ".
+
+    Snippets fold whitespace, so such bullets otherwise show as stray "--" inside the sentence.
+    Two characters for two keeps the marks' offsets; the indexed text and quotes are untouched."""
+    return _DASH_BULLET.sub(lambda m: m.group(1) + "– ", text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -122,3 +124,20 @@ def test_fast_matching_marks_exactly_the_words_full_analysis_would(start: int, q
 
 
 _ANALYZER = Analyzer()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Mål:\n--För att klara vården\n-- Personalen", "Mål:\n– För att klara vården\n–  Personalen"),
+        ("  --indraget", "– indraget"),  # the snippet starts at the text
+        ("vård--omsorg och 1--2 dagar", "vård--omsorg och 1--2 dagar"),  # inside a line: the text's own
+        ("---\nrubrik", "---\nrubrik"),  # a rule is not a bullet
+    ],
+)
+def test_dash_bullets_read_as_dashes_in_snippets_with_marks_kept(text: str, shown: str) -> None:
+    word = re.findall(r"[a-zåäö]+", text)[-1]
+    spans = [(text.index(word), text.index(word) + len(word))]
+    snippet = make_snippet(text, spans, size=1000)
+    assert snippet.text == shown
+    assert [snippet.text[s:e] for s, e in snippet.marks] == [word]
