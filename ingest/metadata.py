@@ -197,7 +197,10 @@ def _normalise_date(value: str) -> str | None:
 
 
 def _title_from_name(path: Path) -> str:
-    return re.sub(r"[_\-]+", " ", path.stem).strip().capitalize() or path.name
+    """The file name as a title: separators as spaces, the first letter raised, the rest as written
+    (str.capitalize would lower "SKR" and "Västerbotten")."""
+    words = re.sub(r"[_\-]+", " ", unicodedata.normalize("NFC", path.stem)).strip()
+    return words[:1].upper() + words[1:] or path.name
 
 
 def slugify(value: str) -> str:

@@ -4,6 +4,7 @@ written, atomic storing, and a failed ingest that puts the previous file, sideca
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from ingest.uploads import (
 )
 from kb import KnowledgeBase, load_settings
 from tests.conftest import HashEmbedder
+from tests.fixtures.documents import write_pdf
 
 TEXT = "# Remissvar\n\nRegionen saknar sjuksköterskor i glesbygden och vill ha statsbidrag.\n".encode()
 NEW_TEXT = "# Nytt remissvar\n\nKommunen behöver fler undersköterskor i hemtjänsten.\n".encode()
@@ -318,3 +320,15 @@ def test_reader_warnings_are_explained_in_swedish() -> None:
     )
     assert "cp1252" in explain_warning("not valid UTF-8; read as cp1252 (check that å, ä and ö look right)")
     assert_for_users(explain_warning("something new at /srv/vkb/x"), Path("/srv"))
+
+
+def test_a_pdf_without_a_title_is_named_after_its_file_with_its_letters_kept(tmp_path: Path) -> None:
+    """Browsers on macOS send decomposed names ("a" + combining ring); the title keeps å, ä, ö and capitals."""
+    pdf = write_pdf(tmp_path / "src.pdf", [["Sjuksköterskor i glesbygd behöver handledning."]], header=None)
+    name = unicodedata.normalize("NFD", "remissvar från SKR om vårdpersonal i Västerbotten.pdf")
+    saved = save_upload(tmp_path / "uploads", name, pdf.read_bytes(), {}, max_mb=1)
+    assert saved.path.name == unicodedata.normalize("NFC", name)
+    kb = KnowledgeBase.open(load_settings(index=tmp_path / "index"), embedder=HashEmbedder())
+    assert ingest_paths([saved.path], kb).ok
+    assert kb.documents()[0].metadata.title == "Remissvar från SKR om vårdpersonal i Västerbotten"
+    kb.close()
