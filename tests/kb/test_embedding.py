@@ -59,7 +59,10 @@ def test_prefixes_are_added_exactly_once(e5: E5Embedder) -> None:
     assert np.allclose(e5.embed_query(query), raw.query(query), atol=1e-6)
     doubled = raw.encode("query: " + query, is_query=True)  # what a second prefix would give
     assert not np.allclose(e5.embed_query(query), doubled, atol=1e-3)
-    assert np.allclose(e5.embed_passages([query])[0], raw.passage(query), atol=1e-6)
+    # passages: on torch by default (same weights, float32 activations), so equal to the engine's to rounding
+    mine = e5.embed_passages([query])[0]
+    doubled_passage = raw.encode("passage: " + query, is_query=False)
+    assert float(mine @ raw.passage(query)) > 0.9995 > float(mine @ doubled_passage)
     with pytest.raises(SettingsError, match="adds e5's 'query: ' and 'passage: ' prefixes itself"):
         load_embedder(load_settings(query_prefix="query: "))
 
