@@ -240,20 +240,33 @@ class Thesaurus:
                 others = tuple(f for k, f in enumerate(forms) if k != i and f)
                 if form:
                     entries.append(_Entry(form, others, SYNONYM_WEIGHT, english=False))
-        for english, swedish in (data.get("english") or {}).items():
-            key = tuple(w.lower() for w in _WORD.findall(english))
-            entries.append(_Entry(key, tuple(stems(term) for term in swedish), 1.0, english=True))
+        generated = yaml.safe_load(_data("glossary_vocabularies.yaml")) or {}
+        glossary: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for english, swedish in [*(data.get("english") or {}).items(), *(generated.get("english") or {}).items()]:
+            key = english_stems(english)
+            for term in swedish:
+                if stems(term) not in glossary.setdefault(key, []):
+                    glossary[key].append(stems(term))
+        entries.extend(_Entry(key, tuple(found), 1.0, english=True) for key, found in glossary.items() if key)
         return cls(entries, analyzer)
 
     def expand(self, query: str) -> list[tuple[tuple[str, ...], float]]:
         """(terms, weight) for every thesaurus entry whose key occurs in the query."""
-        words = [m.group().lower() for m in _WORD.finditer(query)]
+        words = english_stems(query)
         stems = [t.terms[0] for t in self._analyzer.tokens(query)]
         found: list[tuple[tuple[str, ...], float]] = []
         for entry in self._entries:
-            if _contains(words if entry.english else stems, entry.key):
+            if _contains(list(words) if entry.english else stems, entry.key):
                 found.extend((terms, entry.weight) for terms in entry.expansions)
         return found
+
+
+_ENGLISH = Stemmer.Stemmer("english")
+
+
+def english_stems(text: str) -> tuple[str, ...]:
+    """English words of a text by Snowball stem ("nurses" and "nurse" alike), for the glossary's keys."""
+    return tuple(_ENGLISH.stemWords([m.group().lower() for m in _WORD.finditer(text)]))
 
 
 def _contains(sequence: list[str], phrase: tuple[str, ...]) -> bool:

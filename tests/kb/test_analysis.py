@@ -55,3 +55,23 @@ def test_english_query_reaches_swedish_terms(analyzer: Analyzer) -> None:
     terms = analyzer.query_terms("shortage of assistant nurses in municipalities")
     assert {"brist", "underskötersk", "kommun"} <= set(terms)
     assert "of" not in terms
+
+
+def test_english_glossary_keys_match_by_stem_and_phrase(analyzer: Analyzer) -> None:
+    assert "sjukskötersk" in analyzer.query_terms("a nurse")
+    assert "sjukskötersk" in analyzer.query_terms("the nurses")
+    assert {"lämn", "yrket"} <= set(analyzer.query_terms("nurses leaving the profession"))
+    assert "lämn" not in analyzer.query_terms("the profession")  # a phrase matches whole
+
+
+def test_the_generated_glossary_is_the_catalogue_vocabularies_of_today() -> None:
+    import importlib.util
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("make_glossary", REPO / "docs" / "make_glossary.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (REPO / "kb" / "data" / "glossary_vocabularies.yaml").read_text(encoding="utf-8")
+    assert committed == module.render(), "run .venv/bin/python docs/make_glossary.py"
