@@ -1,7 +1,8 @@
 """DOCX: paragraphs, headings (by style) and tables, in document order, with python-docx.
 
-The zip archive's directory is checked against the budget (parts, unpacked size, packing ratio) before
-python-docx opens it: python-docx inflates and parses whole parts, so a zip bomb must be stopped first.
+The zip archive is checked against the budget (parts, unpacked size, packing ratio) and copied in
+bounded steps before python-docx opens the copy: python-docx inflates and parses whole parts, so a
+zip bomb must be stopped first (see `Budget.open_archive`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml.etree import XMLSyntaxError
 
 from ingest.budget import Budget
 from ingest.errors import DocumentUnreadable
@@ -47,10 +49,10 @@ def _table_text(table: Table) -> str:
 
 def read_docx(path: Path, budget: Budget | None = None) -> ExtractedDocument:
     budget = budget or Budget.default()
-    budget.check_archive(path, "DOCX")
+    package = budget.open_archive(path, "DOCX")
     try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        document = docx.Document(package)
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError) as exc:
         raise DocumentUnreadable(f"not a readable DOCX file, it may be damaged ({exc})") from exc
     parts: list[str] = []
     headings: list[Heading] = []

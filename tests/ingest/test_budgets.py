@@ -20,7 +20,7 @@ import pytest
 
 from ingest import ingest_paths
 from ingest.budget import Budget
-from ingest.errors import BudgetExceeded, IngestCancelled, TimeBudgetExceeded
+from ingest.errors import BudgetExceeded, DocumentUnreadable, IngestCancelled, TimeBudgetExceeded
 from ingest.pipeline import IngestProgress
 from ingest.readers import read_document
 from ingest.uploads import Upload, add_upload, explain_failure, uploads_folder
@@ -71,6 +71,20 @@ def test_a_docx_zip_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None
     finally:
         tracemalloc.stop()
     assert peak < 5_000_000  # the reader never inflated the part (python-docx reads it whole: 264 MB)
+
+
+def test_a_zip_directory_that_lies_about_sizes_cannot_make_the_reader_inflate_more(tmp_path: Path) -> None:
+    """document.xml declared as 100 kB (with the CRC of its first 100 kB) but 50 MB inside: python-docx
+    reading the part whole inflated all 50 MB (130 MB peak); the checked copy holds the declared 100 kB."""
+    liar = hostile.docx_lying_sizes(tmp_path / "ljuger.docx")
+    tracemalloc.start()
+    try:
+        with pytest.raises(DocumentUnreadable, match="not a readable DOCX file, it may be damaged"):
+            read_document(liar)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000
 
 
 @pytest.mark.parametrize(
