@@ -11,6 +11,7 @@ and each chunk's text is exactly text[char_start:char_end].
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -54,7 +55,8 @@ def chunk_text(
     spans: list[tuple[int, int, int | None, bool]] = []
     for page, start, end in regions:
         for block_start, block_end in _blocks(text, start, end, headings):
-            is_heading = any(block_start <= h < block_end for h in heading_starts)
+            at = bisect_left(heading_starts, block_start)  # a heading starts inside this block
+            is_heading = at < len(heading_starts) and heading_starts[at] < block_end
             pieces = [(block_start, block_end)] if is_heading else _sentences(text, block_start, block_end)
             spans.extend((s, e, page, is_heading) for s, e in pieces)
     units = _fit(text, spans, max_tokens, count_tokens)
@@ -213,28 +215,39 @@ def _to_chunks(text: str, groups: list[list[_Unit]], headings: list[Heading]) ->
     for i in range(len(bounds) - 1):  # close gaps: whitespace between chunks goes to the earlier one
         bounds[i][1] = max(bounds[i][1], bounds[i + 1][0])
     bounds[-1][1] = len(text)
-    chunks = []
-    for ordinal, (group, (start, end)) in enumerate(zip(groups, bounds, strict=True)):
-        body = next((u for u in group if not u.heading), group[0])
-        chunks.append(
-            Chunk(
-                ordinal=ordinal,
-                char_start=start,
-                char_end=end,
-                page=group[0].page,
-                heading_path=_heading_path(text, headings, body.start),
-                text=text[start:end],
-            )
+    bodies = [next((u for u in group if not u.heading), group[0]).start for group in groups]
+    paths = _heading_paths(text, headings, bodies)
+    return [
+        Chunk(
+            ordinal=ordinal,
+            char_start=start,
+            char_end=end,
+            page=group[0].page,
+            heading_path=path,
+            text=text[start:end],
         )
-    return chunks
+        for ordinal, (group, (start, end), path) in enumerate(zip(groups, bounds, paths, strict=True))
+    ]
 
 
-def _heading_path(text: str, headings: list[Heading], position: int) -> tuple[str, ...]:
+def _heading_paths(text: str, headings: list[Heading], positions: list[int]) -> list[tuple[str, ...]]:
+    """The headings above each position, in one pass over the headings (they are sorted by start);
+    a document of 100,000 headings must not cost 100,000 x 100,000 steps."""
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    paths: list[tuple[str, ...]] = [()] * len(positions)
     stack: list[Heading] = []
-    for heading in headings:
-        if heading.start > position:
-            break
-        while stack and stack[-1].level >= heading.level:
-            stack.pop()
-        stack.append(heading)
-    return tuple(" ".join(text[h.start : h.end].split()) for h in stack)
+    path: tuple[str, ...] = ()
+    next_heading = 0
+    for i in order:
+        moved = False
+        while next_heading < len(headings) and headings[next_heading].start <= positions[i]:
+            heading = headings[next_heading]
+            while stack and stack[-1].level >= heading.level:
+                stack.pop()
+            stack.append(heading)
+            next_heading += 1
+            moved = True
+        if moved:
+            path = tuple(" ".join(text[h.start : h.end].split()) for h in stack)
+        paths[i] = path
+    return paths

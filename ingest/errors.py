@@ -41,3 +41,20 @@ class MetadataError(IngestError):
         super().__init__(text)
         self.where = where
         self.field = field
+
+
+class BudgetExceeded(IngestError):
+    """A file goes over an ingest budget (unpacked size, parts, pages, characters, time) and is refused.
+
+    Raised before the index is touched, so the document keeps its earlier version (if any)."""
+
+
+class TimeBudgetExceeded(BudgetExceeded):
+    """Reading, chunking and embedding one file took longer than its time budget."""
+
+
+class IngestCancelled(Exception):
+    """Raised by a progress callback to stop an ingest between passage batches.
+
+    The file being ingested is left as it was (its earlier version stays live, nothing is recorded as a
+    failure), the write lock is released, and the exception propagates to the caller."""

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ingest.cleanup import printable, without_controls
 from ingest.errors import MetadataError
 from kb.records import DocumentMetadata
 from kb.vocabulary import DOC_TYPES, STAKEHOLDERS
@@ -158,11 +159,12 @@ def resolve_metadata(
     for entry in explicit:
         for key, value in entry.values.items():
             if key != "path" and key not in values and value is not None:
-                values[key] = str(value) if key == "date" else value
+                value = str(value) if key == "date" else value
+                values[key] = _one_line(value) if isinstance(value, str) else value
                 origin[key] = entry.where
     for key, value in file_metadata.items():
-        if key not in values and value:
-            values[key] = value
+        if key not in values and _one_line(value):
+            values[key] = _one_line(value)
             origin[key] = f"{path} (from the file itself)"
     if "date" in values and origin["date"].endswith("(from the file itself)"):
         values["date"] = _normalise_date(values["date"])
@@ -170,7 +172,7 @@ def resolve_metadata(
             del values["date"]
     source_path = relative_path(path, root)
     values.setdefault("organisation", values.get("author"))
-    values.setdefault("title", _title_from_name(path))
+    values.setdefault("title", _one_line(_title_from_name(path)) or printable(path.name))
     values.setdefault("doc_id", derive_doc_id(source_path))
     values.setdefault("language", detect_language(text))
     values["source_path"] = source_path
@@ -181,6 +183,11 @@ def resolve_metadata(
         name = str(error["loc"][0]) if error["loc"] else "(metadata)"
         where = origin.get(name, str(path))
         raise MetadataError(where, name, _message(error, values.get(name)), allowed=_ALLOWED.get(name)) from exc
+
+
+def _one_line(value: str) -> str:
+    """A metadata value on one line, without control characters (a title must not fake a line)."""
+    return " ".join(without_controls(value).split())
 
 
 def _message(error: Any, value: Any) -> str:

@@ -4,6 +4,12 @@ Per file: hash it with its explicit metadata and the pipeline's settings (the fi
 if the index already holds that fingerprint; otherwise read, resolve metadata, chunk, embed and
 replace the document atomically. A file that fails is reported with its reason and the batch goes
 on; with `prune`, documents whose files are gone from the given folders are removed.
+
+Each file has a budget (`ingest.budget`): sizes checked while reading, time checked between pages,
+paragraphs and passage batches. Passages are embedded in batches of `batch_size`, and after each
+batch `on_progress` hears where the ingest is; it may raise `IngestCancelled` to stop. Whatever stops
+a file (over budget, cancelled, a kill) stops it before `replace_document`, so the index keeps the
+document's earlier version; the write lock is released on the way out.
 """
 
 from __future__ import annotations
@@ -12,15 +18,18 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from tqdm import tqdm
 
+from ingest.budget import Budget
 from ingest.chunking import chunk_text
-from ingest.errors import FileTooLarge, IngestError, IngestUsageError, UnsupportedFileType
+from ingest.cleanup import printable
+from ingest.errors import FileTooLarge, IngestCancelled, IngestError, IngestUsageError, UnsupportedFileType
 from ingest.metadata import (
     MANIFEST_NAMES,
     SIDECAR_SUFFIX,
@@ -33,9 +42,13 @@ from ingest.metadata import (
 )
 from ingest.readers import READERS, is_supported, read_document
 from kb.knowledge_base import KnowledgeBase
+from kb.records import Chunk
 
 Status = Literal["added", "updated", "unchanged", "failed", "removed", "skipped"]
 CHARS_PER_PAGE = 1800  # a Swedish "normalsida": how text formats without pages are counted as pages
+# Part of every fingerprint: a new value re-reads every file once. 2: control characters removed at
+# ingest, and the source offset map (`removed`) stored.
+EXTRACTION_VERSION = "2"
 _CORPUS_DOCS = {"readme.md", "readme.txt", "readme", "license", "license.txt", "license.md"}
 
 
@@ -72,6 +85,27 @@ class IngestReport:
     @property
     def pages(self) -> float:
         return sum(o.pages for o in self.outcomes if o.status in ("added", "updated"))
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    """Where a running ingest is: file `number` of `files`, and in it `embedded` of its `chunks` passages
+    (`chunks` is 0 while the file is still being read and chunked)."""
+
+    path: str
+    number: int
+    files: int
+    embedded: int = 0
+    chunks: int = 0
+
+    @property
+    def fraction(self) -> float:
+        """The share of the whole batch done, 0-1 (files done, plus the part of this file embedded)."""
+        within = self.embedded / self.chunks if self.chunks else 0.0
+        return min(1.0, (self.number - 1 + within) / max(self.files, 1))
+
+
+ProgressCallback = Callable[[IngestProgress], None]
 
 
 @dataclass(frozen=True)
@@ -120,9 +154,18 @@ def _hidden(relative: Path) -> bool:
 
 
 def ingest_paths(
-    paths: Iterable[Path | str], kb: KnowledgeBase, *, prune: bool = False, progress: bool = False
+    paths: Iterable[Path | str],
+    kb: KnowledgeBase,
+    *,
+    prune: bool = False,
+    progress: bool = False,
+    on_progress: ProgressCallback | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into `kb`. Never raises for a bad file: see the report's outcomes."""
+    """Ingest files and folders into `kb`. Never raises for a bad file: see the report's outcomes.
+
+    `progress` shows a terminal progress bar; `on_progress` is called as each file starts and after each
+    batch of passages is embedded, and may raise `IngestCancelled` to stop between batches (the file
+    being ingested is left as it was and the exception propagates)."""
     started = time.perf_counter()
     given = [Path(p).expanduser() for p in paths]
     candidates, skipped = discover(given)
@@ -132,12 +175,13 @@ def ingest_paths(
     try:
         report.recovered = kb.recover()
         bar = tqdm(candidates, unit="file", disable=not progress, leave=False, dynamic_ncols=True)
-        for candidate in bar:
-            bar.set_postfix_str(candidate.path.name[:40], refresh=False)
+        for number, candidate in enumerate(bar, start=1):
+            notify = _notifier(bar if progress else None, on_progress, candidate.path, number, len(candidates))
+            notify(0, 0)
             if candidate.root not in manifests:
                 manifests[candidate.root] = load_manifest(candidate.root)
                 report.problems.extend(manifests[candidate.root].problems)
-            report.outcomes.append(_ingest_one(candidate, manifests[candidate.root], kb, report))
+            report.outcomes.append(_ingest_one(candidate, manifests[candidate.root], kb, report, notify))
         if prune:
             report.outcomes.extend(_prune(given, candidates, kb))
         if any(o.status in ("added", "updated", "removed") for o in report.outcomes):
@@ -148,9 +192,16 @@ def ingest_paths(
     return report
 
 
-def _ingest_one(candidate: _Candidate, manifest: Manifest, kb: KnowledgeBase, report: IngestReport) -> FileOutcome:
+def _ingest_one(
+    candidate: _Candidate,
+    manifest: Manifest,
+    kb: KnowledgeBase,
+    report: IngestReport,
+    notify: Callable[[int, int], None],
+) -> FileOutcome:
     path, root = candidate.path, candidate.root
     rel = relative_path(path, root)
+    budget = Budget.start(kb.settings)
     try:
         size_mb = path.stat().st_size / 1_000_000
         if size_mb > kb.settings.max_file_mb:
@@ -158,13 +209,13 @@ def _ingest_one(candidate: _Candidate, manifest: Manifest, kb: KnowledgeBase, re
         if not is_supported(path):
             raise UnsupportedFileType(path.suffix, READERS)
         explicit = explicit_metadata(path, root, manifest)
-        fingerprint = _fingerprint(path, [e.values for e in explicit], kb.pipeline_signature())
+        fingerprint = _fingerprint(path, [e.values for e in explicit], kb.pipeline_signature() + EXTRACTION_VERSION)
         doc_id = next((str(e.values["doc_id"]) for e in explicit if e.values.get("doc_id")), None)
         existing = kb.document(doc_id or derive_doc_id(rel))
         if existing is not None and existing.fingerprint == fingerprint:
             kb.registry.clear_failure(str(path))
             return FileOutcome(str(path), "unchanged", doc_id=existing.doc_id, chunks=existing.chunk_count)
-        extracted = read_document(path)
+        extracted = read_document(path, budget)
         metadata = resolve_metadata(path, root, explicit, extracted.file_metadata, extracted.text)
         existing = kb.document(metadata.doc_id)
         if existing is not None and existing.abs_path != str(path) and Path(existing.abs_path).exists():
@@ -181,7 +232,7 @@ def _ingest_one(candidate: _Candidate, manifest: Manifest, kb: KnowledgeBase, re
             count_tokens=kb.embedder.count_tokens,
         )
         embed_started = time.perf_counter()
-        embeddings = kb.embed_chunks(chunks)
+        embeddings = _embed(kb, chunks, budget, notify)
         report.seconds_embedding += time.perf_counter() - embed_started
         kb.replace_document(
             metadata,
@@ -193,6 +244,7 @@ def _ingest_one(candidate: _Candidate, manifest: Manifest, kb: KnowledgeBase, re
             embeddings=embeddings,
             page_count=extracted.page_count,
             warnings=extracted.warnings,
+            removed=extracted.removed,
         )
         pages = extracted.page_count or max(1.0, len(extracted.text) / CHARS_PER_PAGE)
         return FileOutcome(
@@ -203,6 +255,8 @@ def _ingest_one(candidate: _Candidate, manifest: Manifest, kb: KnowledgeBase, re
             chunks=len(chunks),
             pages=pages,
         )
+    except IngestCancelled:
+        raise
     except IngestError as exc:
         kb.registry.record_failure(str(path), rel, str(exc))
         return FileOutcome(str(path), "failed", reason=str(exc))
@@ -214,6 +268,36 @@ def _ingest_one(candidate: _Candidate, manifest: Manifest, kb: KnowledgeBase, re
         reason = f"unexpected error while ingesting ({exc.__class__.__name__}: {exc}); the rest of the batch goes on"
         kb.registry.record_failure(str(path), rel, reason)
         return FileOutcome(str(path), "failed", reason=reason)
+
+
+def _notifier(
+    bar: tqdm | None, on_progress: ProgressCallback | None, path: Path, number: int, files: int
+) -> Callable[[int, int], None]:
+    """What tells the terminal bar and the caller's callback how far one file has come."""
+    name = printable(path.name)[:40]
+
+    def notify(embedded: int, chunks: int) -> None:
+        if bar is not None:
+            bar.set_postfix_str(f"{name} {embedded}/{chunks} passages" if chunks else name)
+        if on_progress is not None:
+            on_progress(IngestProgress(str(path), number, files, embedded, chunks))
+
+    return notify
+
+
+def _embed(
+    kb: KnowledgeBase, chunks: Sequence[Chunk], budget: Budget, notify: Callable[[int, int], None]
+) -> np.ndarray:
+    """The chunks' vectors, one batch at a time: the time budget is checked before each batch and
+    progress reported after it."""
+    size = kb.settings.batch_size
+    parts = [kb.embed_chunks([])]
+    notify(0, len(chunks))
+    for start in range(0, len(chunks), size):
+        budget.check_time()
+        parts.append(kb.embed_chunks(chunks[start : start + size]))
+        notify(min(start + size, len(chunks)), len(chunks))
+    return np.vstack(parts)
 
 
 def _fingerprint(path: Path, explicit: list[dict[str, object]], signature: str) -> str:

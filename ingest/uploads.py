@@ -6,8 +6,9 @@ Uploads never lose data:
   such as `namn (2).pdf`, as the caller chose (`plan_uploads` finds those clashes first);
 - the file and its `.meta.yaml` sidecar are each written to a temporary file and moved into place, so
   neither is ever half written, and a new name never overwrites a file that appeared meanwhile;
-- when the new file cannot be ingested, the previous file and sidecar are put back byte for byte (or
-  the new ones removed) and the index keeps the previous document.
+- when the new file cannot be ingested, or its ingest is stopped (cancelled, or the app's page stopped
+  while it ran), the previous file and sidecar are put back byte for byte (or the new ones removed)
+  and the index keeps the previous document.
 Every message is Swedish, says what to do and names no server path; the details go to the log.
 """
 
@@ -27,8 +28,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ingest.errors import IngestCancelled
 from ingest.metadata import SIDECAR_SUFFIX
-from ingest.pipeline import FileOutcome, ingest_paths
+from ingest.pipeline import FileOutcome, ProgressCallback, ingest_paths
 from ingest.readers import READERS
 from kb.knowledge_base import KnowledgeBase
 from kb.records import FailureRecord
@@ -394,8 +396,12 @@ def add_upload(
     metadata: Mapping[str, Any],
     max_mb: float,
     on_clash: Choice | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> UploadResult:
-    """Store one upload and ingest it; on any failure put everything back as it was and say so."""
+    """Store one upload and ingest it; on any failure put everything back as it was and say so.
+
+    `on_progress` hears how the ingest goes (see `ingest_paths`); when the ingest is stopped (it raises
+    `IngestCancelled`, or anything else ends it early) the upload is undone and the exception goes on."""
     try:
         saved = save_upload(folder, upload.filename, upload.data, metadata, max_mb, on_clash)
     except UploadError as exc:
@@ -403,16 +409,22 @@ def add_upload(
     key = str(saved.path.resolve())
     failure_before = next((f for f in kb.failures() if f.abs_path == key), None)
     name = safe_name(upload.filename)
-    outcome = _ingest(kb, saved.path)
+    try:
+        outcome = _ingest(kb, saved.path, on_progress)
+    except BaseException:  # stopped midway (IngestCancelled, a stopped page, Ctrl-C): nothing stays behind
+        _undo(kb, name, saved, "the ingest was stopped before it finished", failure_before)
+        raise
     if outcome.status == "failed":
         return _undo(kb, name, saved, outcome.reason or "", failure_before)
     return _success(name, saved, outcome)
 
 
-def _ingest(kb: KnowledgeBase, path: Path) -> FileOutcome:
+def _ingest(kb: KnowledgeBase, path: Path, on_progress: ProgressCallback | None = None) -> FileOutcome:
     """Ingest one file; every failure, the index being busy included, comes back as a failed outcome."""
     try:
-        report = ingest_paths([path], kb)
+        report = ingest_paths([path], kb, on_progress=on_progress)
+    except IngestCancelled:
+        raise
     except Exception as exc:  # IndexBusy, or the index itself failing: the upload is undone, not lost
         log.exception("ingesting the upload %s failed", path)
         return FileOutcome(str(path), "failed", reason=str(exc))
@@ -469,6 +481,15 @@ _NO_TEXT = (
     "Ladda upp en version med text."
 )
 _TOO_LONG = "PDF-filen har fler sidor än vkb läser. Dela upp den i mindre delar och ladda upp dem."
+_BOMB = (
+    "Filen packas upp till mycket mer än den själv är stor (den kan vara en så kallad zip-bomb) och lästes "
+    "inte. Öppna den i Word, spara den på nytt och ladda upp den igen."
+)
+_TOO_MUCH_TEXT = "Dokumentet har mer text än vkb läser in per dokument. Dela upp det i mindre delar och ladda upp dem."
+_TOO_SLOW = (
+    "Inläsningen tog längre tid än vkb tillåter per fil och avbröts; kunskapsbasen är som förut. Dela upp "
+    "filen i mindre delar, eller be den som sköter vkb höja gränsen."
+)
 _CORRUPT = "Filen verkar vara skadad eller ofullständig. Öppna den, spara den på nytt och ladda upp den igen."
 _TOO_LARGE = "Filen är större än den tillåtna storleken. Dela upp eller komprimera den."
 _UNSUPPORTED = f"Filtypen kan inte läsas. Spara filen som {_KINDS} och ladda upp den igen."
@@ -476,6 +497,9 @@ _SAME_ID = "Ett annat dokument har redan samma id. Byt namn på filen och ladda 
 _UNREADABLE = f"Filen kunde inte läsas på servern. Försök igen; {_ASK_ADMIN}."
 _FAILURES = (  # (what the pipeline's English reason contains, the Swedish message), first match wins
     ("another vkb process is writing", _BUSY),
+    ("s budget per file", _TOO_SLOW),
+    ("zip bomb|parts, more than", _BOMB),
+    ("characters of (text|HTML), the budget", _TOO_MUCH_TEXT),
     ("encrypted|password", _LOCKED),
     ("binary file", _NOT_TEXT),
     ("no text|no readable text|no visible text|is empty|has no pages", _NO_TEXT),
@@ -491,7 +515,12 @@ _WARNINGS = (  # (a reader's English warning, Swedish with its captured page ran
     ("no main text block found", "ingen huvudtext hittades, så all synlig text på sidan lästes in."),
     (r"could not read pages ([\d, –-]+)", "sidorna {0} kunde inte läsas (skadat sidinnehåll)."),
     (r"no text on pages ([\d, –-]+)", "ingen text på sidorna {0}; skannade sidor behöver OCR, som vkb inte gör."),
+    (r"no byte-order mark; read as ([\w-]+)", "filen lästes som {0}; kontrollera att å, ä och ö ser rätt ut."),
     (r"read as ([\w-]+)", "filen var inte UTF-8 och lästes som {0}; kontrollera att å, ä och ö ser rätt ut."),
+    (
+        r"removed (\d+) characters of control codes",
+        "{0} tecken med styrkoder (till exempel terminalfärger) togs bort ur texten.",
+    ),
 )
 
 

@@ -146,8 +146,11 @@ class KnowledgeBase:
         embeddings: np.ndarray,
         page_count: int | None,
         warnings: Sequence[str],
+        removed: Sequence[int] = (),
     ) -> str:
-        """Make this the live content of `metadata.doc_id`. Returns the new version."""
+        """Make this the live content of `metadata.doc_id`. Returns the new version.
+
+        `removed`: positions of the source file's text that extraction dropped (see `source_to_text`)."""
         if len(chunks) != len(embeddings):
             raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
         version = hashlib.sha256(f"{fingerprint}\x1f{metadata.model_dump_json()}".encode()).hexdigest()[:12]
@@ -169,6 +172,7 @@ class KnowledgeBase:
             chunk_count=len(chunks),
             page_count=page_count,
             warnings=warnings,
+            removed=removed,
         )
         self.vectors.delete_document(doc_id, keep_version=version)
         return version

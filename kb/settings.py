@@ -76,6 +76,44 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         default=100.0, gt=0, description="Files larger than this (in MB) are refused at ingest with a clear message."
     )
+    max_unpacked_mb: float = Field(
+        default=200.0,
+        gt=0,
+        description=(
+            "A DOCX (a zip archive) whose parts unpack to more than this (in MB, all parts together) is "
+            "refused before it is opened: a zip bomb is stopped before it is inflated."
+        ),
+    )
+    max_zip_entries: int = Field(
+        default=10_000,
+        ge=1,
+        description="A DOCX holding more parts (zip entries) than this is refused before it is opened.",
+    )
+    max_compression_ratio: float = Field(
+        default=100.0,
+        gt=1,
+        description=(
+            "A DOCX part over 1 MB unpacked that unpacks to more than this many times its packed size is refused "
+            "before it is opened (Word's own XML packs 3-35 times; a zip bomb hundreds or thousands of times)."
+        ),
+    )
+    max_pages: int = Field(default=5_000, ge=1, description="A PDF with more pages than this is refused.")
+    max_chars: int = Field(
+        default=3_000_000,
+        ge=1,
+        description=(
+            "Characters of text per document (about 1,700 pages); a longer document is refused as soon as "
+            "reading finds it is over, before chunking. For HTML the page's source is counted."
+        ),
+    )
+    max_seconds_per_file: float = Field(
+        default=1800.0,
+        gt=0,
+        description=(
+            "Time budget per file for reading, chunking and embedding; a file over it is stopped between "
+            "passage batches, reported as failed and leaves the index as it was."
+        ),
+    )
     batch_size: int = Field(default=32, ge=1, description="Passages embedded per model call.")
     threads: int | None = Field(
         default=None,

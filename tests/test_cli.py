@@ -139,3 +139,21 @@ def test_a_malformed_chroma_url_is_a_usage_error(tmp_path: Path) -> None:
         app, ["search", "sjuksköterskor", "--chroma-url", "nonsense", "--index", str(tmp_path / "i")]
     )
     assert result.exit_code == 2 and "chroma URL must look like http://host:port" in result.stderr
+
+
+def test_a_file_name_cannot_fake_or_colour_a_line_of_the_report(tmp_path: Path) -> None:
+    """File names may hold newlines and escape codes; the report shows them escaped, one line per file."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "trasig\nfailed   fejk.pdf").write_bytes(b"%PDF-1.4 trasig")
+    (corpus / "bild\x1b[32m.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (corpus / "bra.txt").write_text("Regionen har brist på barnmorskor.\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(corpus), "--no-progress"])
+    assert result.exit_code == 1
+    report = result.stderr.splitlines()
+    assert sorted(line.split(" ", 1)[0] for line in report) == ["failed", "skipped"]  # one line per file
+    assert any("trasig\\nfailed   fejk.pdf: not a readable PDF" in line for line in report)
+    assert any("bild\\x1b[32m.png: unsupported file type" in line for line in report)
+    assert "\x1b" not in result.stderr + result.stdout
+    listing = runner.invoke(app, ["docs"]).stdout
+    assert "  trasig\\nfailed   fejk.pdf: not a readable PDF" in listing

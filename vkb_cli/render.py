@@ -1,4 +1,9 @@
-"""Plain-text rendering of library results for the terminal."""
+"""Plain-text rendering of library results for the terminal.
+
+Every string that comes from a file or the index (paths, reasons that quote them, titles, snippets) goes
+through `printable`: a control character is shown escaped (`\\n`, `\\x1b`), so a file named
+`a\\nfailed   b.txt` or holding `ESC[31m` cannot fake a line of the report or colour the terminal.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 
 import typer
 
+from ingest.cleanup import printable
 from kb.settings import Settings, settings_table
 
 _ORDER = ("added", "updated", "unchanged", "removed", "skipped", "failed")
@@ -14,14 +20,15 @@ _ORDER = ("added", "updated", "unchanged", "removed", "skipped", "failed")
 
 def print_ingest_report(report: Any) -> None:
     for outcome in report.outcomes:
+        path, reason = printable(outcome.path), printable(outcome.reason or "")
         if outcome.status == "failed":
-            typer.secho(f"failed   {outcome.path}: {outcome.reason}", fg=typer.colors.RED, err=True)
+            typer.secho(f"failed   {path}: {reason}", fg=typer.colors.RED, err=True)
         elif outcome.status == "skipped":
-            typer.echo(f"skipped  {outcome.path}: {outcome.reason}", err=True)
+            typer.echo(f"skipped  {path}: {reason}", err=True)
         for warning in outcome.warnings:
-            typer.secho(f"warning  {outcome.path}: {warning}", fg=typer.colors.YELLOW, err=True)
+            typer.secho(f"warning  {path}: {printable(warning)}", fg=typer.colors.YELLOW, err=True)
     for problem in report.problems:
-        typer.secho(f"manifest {problem}", fg=typer.colors.RED, err=True)
+        typer.secho(f"manifest {printable(problem)}", fg=typer.colors.RED, err=True)
     if report.recovered:
         typer.echo(f"repaired {report.recovered} document(s) left half-written by an interrupted run", err=True)
     counts = report.counts()
@@ -34,11 +41,13 @@ def print_documents(records: Sequence[Any], failures: Sequence[Any]) -> None:
         typer.echo("The index is empty. Add documents with: vkb ingest FOLDER")
     for r in records:
         m = r.metadata
-        typer.echo(f"{m.doc_id}\t{m.doc_type}\t{m.stakeholder}\t{m.date or '-'}\t{r.chunk_count} chunks\t{m.title}")
+        typer.echo(
+            f"{m.doc_id}\t{m.doc_type}\t{m.stakeholder}\t{m.date or '-'}\t{r.chunk_count} chunks\t{printable(m.title)}"
+        )
     if failures:
         typer.echo(f"\n{len(failures)} file(s) failed at their last ingest:")
         for f in failures:
-            typer.echo(f"  {f.source_path}: {f.reason}")
+            typer.echo(f"  {printable(f.source_path)}: {printable(f.reason)}")
 
 
 def print_settings(current: Settings) -> None:
@@ -56,7 +65,7 @@ def print_hits(hits: Sequence[Any], citations: Sequence[Any], *, group: str | No
     if group in ("document", "stakeholder"):
         groups = group_by_document(hits) if group == "document" else group_by_stakeholder(hits)
         for g in groups:
-            typer.secho(f"\n== {g.label} ({len(g.hits)})", bold=True)
+            typer.secho(f"\n== {printable(g.label)} ({len(g.hits)})", bold=True)
             for hit in g.hits:
                 _print_hit(hit, by_id[hit.chunk_id])
         return
@@ -66,13 +75,13 @@ def print_hits(hits: Sequence[Any], citations: Sequence[Any], *, group: str | No
 
 def _print_hit(hit: Any, citation: Any) -> None:
     where = f"s. {hit.page}, " if hit.page is not None else ""
-    typer.secho(f"\n{hit.rank}. {hit.title}", bold=True)
+    typer.secho(f"\n{hit.rank}. {printable(hit.title)}", bold=True)
     typer.echo(
-        f"   {hit.organisation or '-'} · {hit.doc_type} · {hit.date or '-'} · {where}tecken "
+        f"   {printable(hit.organisation or '-')} · {hit.doc_type} · {hit.date or '-'} · {where}tecken "
         f"{hit.char_start}–{hit.char_end} · poäng {hit.score:.3f}"
     )
-    typer.echo("   " + " ".join(hit.snippet.render("[", "]").split()))
-    typer.echo(f"   Källa: {citation.reference}")
+    typer.echo("   " + printable(" ".join(hit.snippet.render("[", "]").split())))
+    typer.echo(f"   Källa: {printable(citation.reference)}")
 
 
 def print_evaluation(report: Any) -> None:

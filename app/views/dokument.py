@@ -3,6 +3,12 @@
 The page reads the form, calls `ingest.uploads` and shows what happened; the checks, the storing and
 the undo of a failed upload live there. A batch with a name already in the uploads folder waits in the
 session until the user chooses, per file, to replace the existing document or keep both.
+
+While a batch is ingested, a progress bar moves after every batch of passages, and *Avbryt* stops it:
+clicking any widget makes Streamlit stop the running script at its next call (here: the next progress
+update, between two passage batches), `ingest.uploads` undoes the file being ingested, the pipeline
+releases the write lock, and the button's callback leaves a note for the next run. Files finished
+before the click stay indexed and are reported.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 import streamlit as st
 
 from app.state import Status, knowledge_base, knowledge_base_status
+from ingest.pipeline import IngestProgress
 from ingest.uploads import (
     UPLOAD_TYPES,
     Choice,
@@ -36,6 +43,10 @@ log = logging.getLogger("vkb.app")
 PENDING = "upload_pending"  # a Plan waiting for the user's choice about names already taken
 RESULTS = "upload_results"  # what the last batch did, shown once after the page reloads
 NOTE = "upload_note"
+STOPPED = (
+    "Inläsningen avbröts. Filen som lästes in när du klickade på Avbryt sparades inte och kunskapsbasen är som "
+    "förut för den; filer som redan var klara finns kvar och visas ovan."
+)
 ASKED = "upload_asked"  # a counter in the choice widgets' keys: a new batch never inherits an old answer
 FORM = "upload_form"  # a counter in the form's widget keys: a new value empties the form
 CHOICES: tuple[Choice, ...] = ("keep_both", "replace")  # the safe choice first: it is the default
@@ -185,16 +196,35 @@ def run(kb: KnowledgeBase, plan: Plan, choices: dict[int, Choice], limit_mb: flo
     """Store and ingest every file of the batch, then reload the page so counts and table are current."""
     folder = uploads_folder(kb.settings)
     results: list[UploadResult] = list(plan.refused)
-    progress = st.progress(0.0, text="Läser in …")
+    st.session_state[RESULTS] = results  # what finished is reported even if the batch is stopped
+    bar = st.progress(0.0, text="Läser in …")
+    st.button(
+        "Avbryt",
+        key="upload_stop",
+        icon=":material/cancel:",
+        on_click=_stopped,
+        help="Stoppar inläsningen mellan två omgångar textavsnitt. Filen som läses in just då sparas inte.",
+    )
+    files = len(plan.files)
     for number, item in enumerate(plan.files, start=1):
-        choice = choices.get(number - 1)
-        results.append(add_upload(kb, folder, item.upload, plan.metadata, limit_mb, choice))
-        progress.progress(number / len(plan.files), text=f"{number} av {len(plan.files)} filer")
+
+        def show(progress: IngestProgress, number: int = number, name: str = item.name) -> None:
+            done = (number - 1 + progress.fraction) / files  # progress.fraction: within this one-file ingest
+            step = f"{progress.embedded} av {progress.chunks} textavsnitt" if progress.chunks else "läser filen"
+            bar.progress(min(done, 1.0), text=plain(f"Fil {number} av {files}: ”{name}”, {step}"))
+
+        results.append(add_upload(kb, folder, item.upload, plan.metadata, limit_mb, choices.get(number - 1), show))
+        bar.progress(number / files, text=f"{number} av {files} filer")
     st.session_state.pop(PENDING, None)
-    st.session_state[RESULTS] = results
     if plan.files:  # the files were handled: an empty form for the next ones
         st.session_state[FORM] = st.session_state.get(FORM, 0) + 1
     st.rerun()
+
+
+def _stopped() -> None:
+    """Avbryt's callback: runs before the next run, after Streamlit stopped the ingest at a progress update."""
+    st.session_state.pop(PENDING, None)
+    st.session_state[NOTE] = STOPPED
 
 
 st.title("Dokument")

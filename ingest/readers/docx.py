@@ -1,4 +1,9 @@
-"""DOCX: paragraphs, headings (by style) and tables, in document order, with python-docx."""
+"""DOCX: paragraphs, headings (by style) and tables, in document order, with python-docx.
+
+The zip archive is checked against the budget (parts, unpacked size, packing ratio) and copied in
+bounded steps before python-docx opens the copy: python-docx inflates and parses whole parts, so a
+zip bomb must be stopped first (see `Budget.open_archive`).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,15 @@ import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml.etree import XMLSyntaxError
 
+from ingest.budget import Budget
 from ingest.errors import DocumentUnreadable
 from ingest.readers.base import ExtractedDocument, Heading
 
 _HEADING_STYLE = re.compile(r"^(?:heading|rubrik)\s*(\d)$", re.IGNORECASE)
 BLOCK_SEPARATOR = "\n\n"
+CHECK_EVERY = 200  # body elements between looks at the clock
 
 
 def _heading_level(paragraph: Paragraph) -> int | None:
@@ -39,15 +47,19 @@ def _table_text(table: Table) -> str:
     return "\n".join(rows)
 
 
-def read_docx(path: Path) -> ExtractedDocument:
+def read_docx(path: Path, budget: Budget | None = None) -> ExtractedDocument:
+    budget = budget or Budget.default()
+    package = budget.open_archive(path, "DOCX")
     try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        document = docx.Document(package)
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError) as exc:
         raise DocumentUnreadable(f"not a readable DOCX file, it may be damaged ({exc})") from exc
     parts: list[str] = []
     headings: list[Heading] = []
     position = 0
-    for element in document.element.body.iterchildren():
+    for number, element in enumerate(document.element.body.iterchildren()):
+        if number % CHECK_EVERY == 0:
+            budget.check_time()
         tag = element.tag.rsplit("}", 1)[-1]
         level = None
         if tag == "p":
@@ -67,6 +79,7 @@ def read_docx(path: Path) -> ExtractedDocument:
             headings.append(Heading(level=level, start=position, end=position + len(text)))
         parts.append(text)
         position += len(text)
+        budget.check_chars(position)
     if not parts:
         raise DocumentUnreadable("the DOCX file has no text")
     doc = ExtractedDocument(text="".join(parts), headings=headings)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import trafilatura
 
+from ingest.budget import Budget
 from ingest.errors import DocumentUnreadable
 from ingest.readers.base import ExtractedDocument
 from ingest.readers.text import decode_text, extract_markdownish
@@ -22,8 +23,11 @@ def _plain_inline(markdown: str) -> str:
     return _EMPHASIS.sub(r"\1", _STRONG.sub(r"\1", markdown))
 
 
-def read_html(path: Path) -> ExtractedDocument:
+def read_html(path: Path, budget: Budget | None = None) -> ExtractedDocument:
+    budget = budget or Budget.default()
     html, warnings = decode_text(path.read_bytes())
+    # The page's source is counted: trafilatura's time grows faster than the page (9 MB took 39 s).
+    budget.check_chars(len(html), what="characters of HTML")
     markdown = trafilatura.extract(
         html,
         output_format="markdown",

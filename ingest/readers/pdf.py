@@ -8,12 +8,12 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
 
+from ingest.budget import Budget
 from ingest.cleanup import clean_pages, page_ranges
 from ingest.errors import DocumentUnreadable
 from ingest.readers.base import ExtractedDocument
 from kb.records import PageSpan
 
-MAX_PAGES = 20_000
 PAGE_SEPARATOR = "\n\n"
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -37,7 +37,8 @@ def _open(path: Path) -> PdfReader:
     return reader
 
 
-def read_pdf(path: Path) -> ExtractedDocument:
+def read_pdf(path: Path, budget: Budget | None = None) -> ExtractedDocument:
+    budget = budget or Budget.default()
     reader = _open(path)
     try:
         count = len(reader.pages)
@@ -45,17 +46,20 @@ def read_pdf(path: Path) -> ExtractedDocument:
         raise DocumentUnreadable(f"cannot read the PDF's page list ({exc})") from exc
     if count == 0:
         raise DocumentUnreadable("the PDF has no pages")
-    if count > MAX_PAGES:
-        raise DocumentUnreadable(f"the PDF claims {count:,} pages, more than the {MAX_PAGES:,} vkb reads")
+    budget.check_pages(count)
     warnings: list[str] = []
     raw: list[str] = []
     broken: list[int] = []
+    read = 0
     for number in range(1, count + 1):
+        budget.check_time()
         try:
             raw.append(reader.pages[number - 1].extract_text() or "")
         except Exception:  # pypdf raises many kinds on damaged page content; the page is reported
             raw.append("")
             broken.append(number)
+        read += len(raw[-1])
+        budget.check_chars(read)
     pages = clean_pages(raw)
     empty = [n for n, text in enumerate(pages, start=1) if not text.strip() and n not in broken]
     if broken:

@@ -193,3 +193,18 @@ def test_a_batch_waits_for_the_choice_then_reports_every_file(uploaded: Path) ->
     assert len(at.success) == 2 and at.metric[0].value == "3"
     (error,) = at.error
     assert "”tom.md” är tom" in error.value
+
+
+def test_bombs_are_refused_at_once_with_a_swedish_reason(uploaded: Path, settings: Settings, tmp_path: Path) -> None:
+    """The 0.9 MB DOCX that unpacks to 264 MB and a 50 MB text file: refused before parsing or chunking."""
+    from tests.fixtures import hostile
+
+    before, indexed = snapshot(uploaded), records(settings)
+    bomb = hostile.docx_bomb(tmp_path / "bomb.docx").read_bytes()
+    huge = hostile.huge_text(tmp_path / "enorm.txt").read_bytes()
+    at = send(page(), [("bomb.docx", bomb), ("enorm.txt", huge)])
+    assert_for_users(at, uploaded, Path(settings.index))
+    errors = sorted(e.value for e in at.error)
+    assert "”bomb.docx” kunde inte läsas in: Filen packas upp till mycket mer än den själv är stor" in errors[0]
+    assert "”enorm.txt” kunde inte läsas in: Dokumentet har mer text än vkb läser in per dokument" in errors[1]
+    assert snapshot(uploaded) == before and records(settings) == indexed

@@ -135,3 +135,17 @@ def test_real_tokenizer_budget_is_respected(real_embedder) -> None:  # type: ign
     assert len(chunks) > 1
     for chunk in chunks:
         assert real_embedder.count_tokens([chunk.text])[0] <= real_embedder.max_tokens
+
+
+def test_a_document_of_100_000_headings_is_chunked_heading_by_heading(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Hostile Markdown: a heading over every line. Finding each block's heading and each chunk's heading
+    path used to scan all headings (100,000 x 100,000 steps: hours); now one pass does."""
+    from ingest.readers import read_document
+    from tests.fixtures.hostile import many_headings_markdown
+
+    doc = read_document(many_headings_markdown(tmp_path / "rubriker.md", headings=100_000))
+    chunks = chunk_text(doc.text, headings=doc.headings, max_tokens=40, overlap_tokens=8, count_tokens=COUNT)
+    assert len(chunks) == len(doc.headings) == 100_000
+    for number in (0, 1, 50_000, 99_999):
+        assert chunks[number].heading_path == (f"Rubrik {number}",)
+        assert chunks[number].text.strip() == f"Rubrik {number}\n\nText {number}."

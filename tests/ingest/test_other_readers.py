@@ -9,6 +9,7 @@ import pytest
 from ingest.errors import DocumentUnreadable, UnsupportedFileType
 from ingest.readers import read_document
 from tests.conftest import SHARED_CORPUS
+from tests.fixtures import hostile
 from tests.fixtures.documents import write_docx, write_html
 
 
@@ -108,3 +109,55 @@ def test_a_text_files_title_is_its_first_paragraph_when_short(text: str, title: 
         assert found.startswith("En mycket lång första rad") and len(found) <= 200
     else:
         assert found == title
+
+
+@pytest.mark.parametrize(
+    ("bom", "big_endian", "warning"),
+    [
+        (True, False, None),
+        (True, True, None),
+        (False, False, "no byte-order mark; read as UTF-16LE"),
+        (False, True, "no byte-order mark; read as UTF-16BE"),
+    ],
+)
+def test_utf16_text_is_read_as_text(tmp_path: Path, bom: bool, big_endian: bool, warning: str | None) -> None:
+    path = hostile.utf16_text(tmp_path / "återgång.txt", bom=bom, big_endian=big_endian)
+    assert b"\x00" in path.read_bytes()  # what made it "binary" before
+    doc = read_document(path)
+    assert doc.text == hostile.UTF16_TEXT
+    assert doc.file_metadata["title"] == "Återgång till vården"
+    assert doc.warnings == ([warning] if warning else [])
+
+
+def test_utf32_with_a_byte_order_mark_is_text_and_broken_utf16_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "utf32.txt"
+    path.write_bytes("Sjuksköterskor i glesbygden.\n".encode("utf-32"))
+    assert read_document(path).text == "Sjuksköterskor i glesbygden.\n"
+    path.write_bytes(b"\xff\xfe" + "Sjuksköterskor".encode("utf-16-le") + b"\x00\xd8")  # a lone surrogate at the end
+    with pytest.raises(DocumentUnreadable, match="looks like UTF-16 text but is not valid UTF-16"):
+        read_document(path)
+
+
+def test_a_stray_nul_in_a_text_is_dropped_but_many_mean_binary(tmp_path: Path) -> None:
+    path = tmp_path / "text.txt"
+    path.write_bytes(("Regionen har brist på sjuksköterskor. " * 40).encode() + b"\x00slut\n")
+    assert read_document(path).text.endswith("sjuksköterskor. slut\n")
+    path.write_bytes(b"\x00\x01\x02 MZ\x90\x00\x03" * 50)
+    with pytest.raises(DocumentUnreadable, match="binary file"):
+        read_document(path)
+
+
+def test_control_characters_are_removed_from_every_format(tmp_path: Path) -> None:
+    """C1 controls and DEL are valid XML, so a DOCX can hold them; a text file can hold anything."""
+    import docx
+
+    word = docx.Document()
+    word.add_paragraph("Regionen\x7f saknar\x85 sjuksköterskor\x9b31m i glesbygden.")
+    word.save(str(tmp_path / "c1.docx"))
+    assert read_document(tmp_path / "c1.docx").text == "Regionen saknar\n sjuksköterskor i glesbygden."
+    doc = read_document(hostile.control_text(tmp_path / "styrtecken.txt"))
+    assert "Regionen har RÖD brist på sjuksköterskor i glesbygden." in doc.text
+    assert "Hyrläkare kostar mer än anställda läkare." in doc.text
+    assert "\x1b" not in doc.text and "[31m" not in doc.text and "[0m" not in doc.text
+    assert any(w.startswith("removed") and "control codes" in w for w in doc.warnings)
+    docx.Document().add_paragraph(doc.text)  # exportable: before, ValueError: All strings must be XML compatible

@@ -112,3 +112,23 @@ def test_interrupted_write_is_invisible_and_repaired(tmp_path: Path, hash_kb: Kn
     assert {cid for cid, _, _ in hash_kb.registry.live_chunks()} == live  # readers still see the old version
     assert hash_kb.recover() == 1
     assert _consistent(hash_kb) == live
+
+
+def test_source_offsets_map_onto_the_indexed_text(tmp_path: Path, hash_kb: KnowledgeBase) -> None:
+    """Positions in a text file map onto the stored text although CRLF, Markdown escapes, heading markers
+    and control characters were removed at ingest (the map used to be dropped on the way to the index)."""
+    root = tmp_path / "corpus"
+    root.mkdir()
+    source = (
+        "# Rubrik \\*viktig\\*\r\n\r\nRegionen har \x1b[31mRÖD\x1b[0m brist\x7f på hälso\\- och sjukvård.\r\n"
+        "Kommunen\x07 saknar undersköterskor.\r\n"
+    )
+    (root / "svar.md").write_text(source, encoding="utf-8", newline="")
+    assert ingest_paths([root], hash_kb).ok
+    doc_id = hash_kb.documents()[0].doc_id
+    text, _ = hash_kb.document_text(doc_id)  # type: ignore[misc]
+    assert "\x1b" not in text and "\x7f" not in text and "[31m" not in text
+    for word in ("viktig", "RÖD", "brist", "sjukvård", "undersköterskor"):
+        start = source.index(word)
+        span = hash_kb.source_to_text(doc_id, start), hash_kb.source_to_text(doc_id, start + len(word))
+        assert text[span[0] : span[1]] == word
