@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -271,8 +271,6 @@ def run_app(
             env[name] = str(value)
     entry = Path(__file__).resolve().parent.parent / "app" / "Hem.py"
     command = [
-        sys.executable,
-        "-m",
         "streamlit",
         "run",
         str(entry),
@@ -293,7 +291,19 @@ def run_app(
         str(max(1, round(settings.max_file_mb))),
     ]
     typer.echo(f"vkb: starting the app on http://{address}:{port} (Ctrl+C stops it)")
-    raise typer.Exit(subprocess.call(command, env=env))
+    # Streamlit runs in this process, so a thread can open the index while its server starts.
+    os.environ.update(env)
+    threading.Thread(target=_prewarm_app, daemon=True).start()
+    from streamlit.web import cli as streamlit_cli
+
+    sys.argv = command
+    streamlit_cli.main()
+
+
+def _prewarm_app() -> None:
+    from app.state import prewarm
+
+    prewarm()
 
 
 if __name__ == "__main__":  # pragma: no cover
