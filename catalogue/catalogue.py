@@ -43,12 +43,6 @@ class Catalogue:
                 return record.intervention
         raise UnknownIntervention(intervention_id)
 
-    def record(self, intervention_id: str) -> Record:
-        for record in self.records:
-            if record.intervention.id == intervention_id:
-                return record
-        raise UnknownIntervention(intervention_id)
-
     def validate(self, kb: Any | None = None) -> list[Problem]:
         """Every problem: loading ones, plus quote checks against the knowledge base when given."""
         return self.problems + (verify_quotes(self.records, kb) if kb is not None else [])

@@ -49,6 +49,6 @@ def gap_map(interventions: Sequence[Intervention], rows: Rows = "category", cols
     for row in row_vocabulary.codes:
         for col in TARGET_GROUPS.codes:
             members = [i for i in interventions if row in getattr(i, row_field) and col in i.target_groups]
-            best = max((i.evidence.level for i in members), key=EVIDENCE_RANK.__getitem__, default=None)
+            best = max((i.evidence.certainty for i in members), key=EVIDENCE_RANK.__getitem__, default=None)
             cells[(row, col)] = Cell(tuple(sorted(i.id for i in members)), best)
     return GapMap(row_vocabulary.codes, TARGET_GROUPS.codes, row_vocabulary, TARGET_GROUPS, cells)

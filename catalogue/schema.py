@@ -144,10 +144,6 @@ class Evidence(_Strict):
         return self
 
     @property
-    def level(self) -> str:
-        return self.certainty
-
-    @property
     def rank(self) -> int:
         return EVIDENCE_RANK[self.certainty]
 

@@ -17,9 +17,6 @@ class Citation:
     doc_id: str
     page: int | None
 
-    def markdown(self) -> str:
-        return f"> {self.quote}\n\n{self.reference}"
-
 
 def reference(organisation: str | None, date: str | None, title: str, page: int | None) -> str:
     """Swedish reference: Organisation (år). *Titel*. s. N."""

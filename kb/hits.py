@@ -59,10 +59,6 @@ def group_by_document(hits: Sequence[Hit]) -> list[HitGroup]:
     return [HitGroup(doc_id, items[0].title, tuple(items)) for doc_id, items in groups.items()]
 
 
-def best_per_document(hits: Sequence[Hit]) -> list[Hit]:
-    return [group.hits[0] for group in group_by_document(hits)]
-
-
 def group_by_stakeholder(hits: Sequence[Hit]) -> list[HitGroup]:
     """One group per stakeholder category (regions, municipalities, unions, …), best first."""
     groups: dict[str, list[Hit]] = {}

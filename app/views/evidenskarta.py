@@ -135,7 +135,7 @@ else:
     else:
         best = EVIDENCE.label(cell.best_evidence or "ej_bedomd")
         st.markdown(f"**{cell.count} insatser**, högsta tillförlitlighet bland dem: {best}")
-        by_rank = sorted((cat.get(i) for i in cell.ids), key=lambda i: -EVIDENCE_RANK[i.evidence.level])
+        by_rank = sorted((cat.get(i) for i in cell.ids), key=lambda i: -EVIDENCE_RANK[i.evidence.certainty])
         for intervention in by_rank:
-            st.markdown(f"- {escape(intervention.name)} ({EVIDENCE.label(intervention.evidence.level)})",
+            st.markdown(f"- {escape(intervention.name)} ({EVIDENCE.label(intervention.evidence.certainty)})",
                         unsafe_allow_html=True)  # fmt: skip

@@ -63,7 +63,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 def test_the_good_record_loads() -> None:
     record, problems = load_file(CATALOGUE / "vidareutbildning-specialistsjukskoterskor.yaml")
     assert problems == [] and record is not None
-    assert record.intervention.cost.level == 3 and record.intervention.evidence.level == "ej_bedomd"
+    assert record.intervention.cost.level == 3 and record.intervention.evidence.certainty == "ej_bedomd"
     assert record.line("sources.0.quote") == line_of(GOOD, "quote:")
 
 
