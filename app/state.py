@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from catalogue import Catalogue
+from catalogue import Catalogue, catalogue_files
 from catalogue.draft import Draft, DraftItem, DraftStore
 from kb import KnowledgeBase, Settings, load_settings
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
@@ -62,8 +62,8 @@ def knowledge_base_or_none() -> KnowledgeBase | None:
 
 
 @st.cache_resource(show_spinner="Läser in insatskatalogen …")
-def _catalogue(folder: str, stamp: float) -> Catalogue:
-    del stamp  # part of the cache key: a changed file reloads the catalogue
+def _catalogue(folder: str, stamp: tuple[tuple[str, int, int], ...]) -> Catalogue:
+    del stamp  # part of the cache key: a changed, added or removed file reloads the catalogue
     return Catalogue.load(Path(folder))
 
 
@@ -71,8 +71,18 @@ def catalogue() -> Catalogue | None:
     folder = Path(settings().catalogue)
     if not folder.is_dir():
         return None
-    stamp = max((p.stat().st_mtime for p in folder.glob("*.y*ml")), default=0.0)
-    return _catalogue(str(folder.resolve()), stamp)
+    return _catalogue(str(folder.resolve()), _stamp(folder))
+
+
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    stamp = []
+    for path in catalogue_files(folder):
+        try:
+            found = path.stat()
+        except OSError:  # removed while listing: the next run sees the folder without it
+            continue
+        stamp.append((str(path), found.st_mtime_ns, found.st_size))
+    return tuple(stamp)
 
 
 def catalogue_or_stop() -> Catalogue:
