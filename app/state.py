@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from catalogue import Catalogue, catalogue_files
-from catalogue.draft import Draft, DraftItem, DraftStore
+from catalogue.draft import Draft, DraftItem, DraftStore, Merged
 from kb import KnowledgeBase, Settings, load_settings
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
 
@@ -145,20 +145,48 @@ def draft_id() -> str:
 
 
 def draft() -> Draft:
-    key = f"draft:{draft_id()}"
-    if key not in st.session_state:
+    """The session's draft, brought up to the stored version: another tab may have saved since."""
+    store, current_id = _store(), draft_id()
+    key = f"draft:{current_id}"
+    current = st.session_state.get(key)
+    if current is None:
         try:
-            st.session_state[key] = _store().load(draft_id())
+            current = store.load(current_id)
         except ValueError:
-            st.session_state[key] = Draft()
-    return st.session_state[key]  # type: ignore[no-any-return]
+            current = Draft()
+        st.session_state[key] = current
+        return current  # type: ignore[no-any-return]
+    _tell(store.refresh(current_id, current))
+    return current  # type: ignore[no-any-return]
 
 
 def save_draft() -> None:
     try:
-        _store().save(draft_id(), draft())
+        merged = _store().save(draft_id(), draft())
     except (OSError, ValueError) as exc:
         st.warning(f"Utkastet kunde inte sparas ({exc}); det finns kvar så länge fliken är öppen.")
+    else:
+        _tell(merged)
+
+
+def _tell(merged: Merged | None) -> None:
+    """Say what another tab (or person) had changed in the draft, now merged into this one."""
+    if merged is None or not merged.took_anything:
+        return
+    parts = [
+        f"{n} {one if n == 1 else many}"
+        for n, one, many in (
+            (merged.added, "tillagd", "tillagda"),
+            (merged.removed, "borttagen", "borttagna"),
+            (merged.changed, "ändrad text", "ändrade texter"),
+        )
+        if n
+    ]
+    st.toast(
+        f"Utkastet hade ändrats i en annan flik ({', '.join(parts)}). Ändringarna har slagits ihop med dina; "
+        "inget har skrivits över.",
+        icon=":material/merge:",
+    )
 
 
 def add_to_draft(item: DraftItem) -> None:
