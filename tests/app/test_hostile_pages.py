@@ -46,7 +46,7 @@ def test_a_yaml_bomb_in_the_catalogue_leaves_every_page_working(
 ) -> None:
     folder = tmp_path / "katalog"
     shutil.copytree(CATALOGUE, folder)
-    (folder / "bomb.yaml").write_text("[" * 20_000, encoding="utf-8")  # 20 kB; the hostile test used 40 kB
+    (folder / "bomb.yaml").write_text("[" * 20_000 + "]" * 20_000, encoding="utf-8")  # the hostile test's 40 kB file
     (folder / "KOPIA.YAML").write_text((CATALOGUE / "fler-at-tjanster.yaml").read_text(encoding="utf-8"))
     monkeypatch.setenv("VKB_CATALOGUE", str(folder))
     total = len(Catalogue.load(CATALOGUE))

@@ -240,7 +240,8 @@ def test_starter_catalogue_is_large_enough_and_honest() -> None:
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("hakar.yaml", "[" * 20_000, "nested deeper than 20 levels"),  # the 40 kB file of the hostile test
+        ("hakar.yaml", "[" * 20_000 + "]" * 20_000, "nested deeper than 20 levels"),  # the hostile test's 40 kB file
+        ("oppna.yaml", "[" * 20_000, "nested deeper than 20 levels"),  # unclosed: was a syntax error after 78 s
         ("klamrar.yaml", "id: x\nname: {" + "{a: " * 5_000, "nested deeper than 20 levels"),
         ("listor.yaml", "id: x\nsummary:\n" + "- " * 20_000 + "x\n", "nested deeper than 20 levels"),
         ("stor.yaml", "id: x\nsummary: " + "ord " * 20_000 + "\n", "over the 64 kB limit"),
