@@ -48,6 +48,7 @@ def test_a_yaml_bomb_in_the_catalogue_leaves_every_page_working(
     shutil.copytree(CATALOGUE, folder)
     (folder / "bomb.yaml").write_text("[" * 20_000 + "]" * 20_000, encoding="utf-8")  # the hostile test's 40 kB file
     (folder / "KOPIA.YAML").write_text((CATALOGUE / "fler-at-tjanster.yaml").read_text(encoding="utf-8"))
+    (folder / "nycklar.yaml").write_text("\n".join(f"k{n}: v" for n in range(5_000)), encoding="utf-8")
     monkeypatch.setenv("VKB_CATALOGUE", str(folder))
     total = len(Catalogue.load(CATALOGUE))
     interventions = page("insatser").run()
@@ -57,6 +58,8 @@ def test_a_yaml_bomb_in_the_catalogue_leaves_every_page_working(
     problems = [t.value for t in interventions.text]
     assert any("bomb.yaml:1: error: YAML nested deeper than 20 levels" in p for p in problems)
     assert any("KOPIA.YAML:1: error: id: duplicate id 'fler-at-tjanster'" in p for p in problems)
+    assert len(problems) == 1 + 2 + 5  # the bomb, the copy (an error, a warning), five of the 5,000 unknown keys
+    assert any("till i nycklar.yaml. `vkb catalogue validate` visar alla" in c.value for c in interventions.caption)
     compare = page("jamfor")
     compare.session_state["compare"] = ["fler-at-tjanster", "aldreomsorgslyftet"]
     assert not compare.run().exception
