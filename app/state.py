@@ -15,8 +15,8 @@ from typing import Any
 
 import streamlit as st
 
-from catalogue import Catalogue
-from catalogue.draft import Draft, DraftItem, DraftStore
+from catalogue import Catalogue, catalogue_files
+from catalogue.draft import Draft, DraftItem, DraftStore, Merged
 from kb import KnowledgeBase, Settings, load_settings
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
 
@@ -87,8 +87,8 @@ def knowledge_base_or_none() -> KnowledgeBase | None:
 
 
 @st.cache_resource(show_spinner="Läser in insatskatalogen …")
-def _catalogue(folder: str, stamp: float) -> Catalogue:
-    del stamp  # part of the cache key: a changed file reloads the catalogue
+def _catalogue(folder: str, stamp: tuple[tuple[str, int, int], ...]) -> Catalogue:
+    del stamp  # part of the cache key: a changed, added or removed file reloads the catalogue
     return Catalogue.load(Path(folder))
 
 
@@ -96,8 +96,18 @@ def catalogue() -> Catalogue | None:
     folder = Path(settings().catalogue)
     if not folder.is_dir():
         return None
-    stamp = max((p.stat().st_mtime for p in folder.glob("*.y*ml")), default=0.0)
-    return _catalogue(str(folder.resolve()), stamp)
+    return _catalogue(str(folder.resolve()), _stamp(folder))
+
+
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    stamp = []
+    for path in catalogue_files(folder):
+        try:
+            found = path.stat()
+        except OSError:  # removed while listing: the next run sees the folder without it
+            continue
+        stamp.append((str(path), found.st_mtime_ns, found.st_size))
+    return tuple(stamp)
 
 
 def catalogue_or_stop() -> Catalogue:
@@ -160,20 +170,48 @@ def draft_id() -> str:
 
 
 def draft() -> Draft:
-    key = f"draft:{draft_id()}"
-    if key not in st.session_state:
+    """The session's draft, brought up to the stored version: another tab may have saved since."""
+    store, current_id = _store(), draft_id()
+    key = f"draft:{current_id}"
+    current = st.session_state.get(key)
+    if current is None:
         try:
-            st.session_state[key] = _store().load(draft_id())
+            current = store.load(current_id)
         except ValueError:
-            st.session_state[key] = Draft()
-    return st.session_state[key]  # type: ignore[no-any-return]
+            current = Draft()
+        st.session_state[key] = current
+        return current  # type: ignore[no-any-return]
+    _tell(store.refresh(current_id, current))
+    return current  # type: ignore[no-any-return]
 
 
 def save_draft() -> None:
     try:
-        _store().save(draft_id(), draft())
+        merged = _store().save(draft_id(), draft())
     except (OSError, ValueError) as exc:
         st.warning(f"Utkastet kunde inte sparas ({exc}); det finns kvar så länge fliken är öppen.")
+    else:
+        _tell(merged)
+
+
+def _tell(merged: Merged | None) -> None:
+    """Say what another tab (or person) had changed in the draft, now merged into this one."""
+    if merged is None or not merged.took_anything:
+        return
+    parts = [
+        f"{n} {one if n == 1 else many}"
+        for n, one, many in (
+            (merged.added, "tillagd", "tillagda"),
+            (merged.removed, "borttagen", "borttagna"),
+            (merged.changed, "ändrad text", "ändrade texter"),
+        )
+        if n
+    ]
+    st.toast(
+        f"Utkastet hade ändrats i en annan flik ({', '.join(parts)}). Ändringarna har slagits ihop med dina; "
+        "inget har skrivits över.",
+        icon=":material/merge:",
+    )
 
 
 def add_to_draft(item: DraftItem) -> None:

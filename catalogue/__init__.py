@@ -4,7 +4,7 @@ from catalogue.catalogue import Catalogue, UnknownIntervention, related_passages
 from catalogue.comparison import CompareError, Comparison
 from catalogue.filtering import FACETS, FilterError, FilterResult, Query
 from catalogue.gaps import GapMap
-from catalogue.loading import Problem, Record
+from catalogue.loading import Problem, Record, catalogue_files
 from catalogue.schema import Cost, Evidence, ExternalSource, Intervention, KbSource
 
 __all__ = [
@@ -24,5 +24,6 @@ __all__ = [
     "Query",
     "Record",
     "UnknownIntervention",
+    "catalogue_files",
     "related_passages",
 ]

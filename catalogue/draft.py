@@ -5,10 +5,19 @@ reference; interventions carry the references of all their sources. Export numbe
 reference once, in order of first use, puts the numbers in the text ([1], [2]) and ends with the
 reference list, as Markdown or DOCX. Drafts are saved as JSON under the index folder so that a page
 reload in the browser finds them again.
+
+A draft can be open in several tabs (the same `?utkast=` address) or by several people. Each saved
+draft carries a version, bumped by every save under a lock; a handle remembers the version and the
+items it last read or wrote (its base). A save from an older version merges instead of overwriting:
+items are matched by key, an item added on either side is kept, an item removed on one side and
+untouched on the other goes, and a note or the title changed on one side only takes that side's
+text (when both changed it, the saving side's). The save reports what it took over, for the page to
+say so.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import re
@@ -17,12 +26,16 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from filelock import FileLock
+
 from catalogue.references import source_reference
 from catalogue.schema import Intervention, KbSource
+from catalogue.xml_text import xml_safe
 from kb.citations import reference as document_reference
 
 Kind = Literal["quote", "intervention"]
-_DRAFT_ID = re.compile(r"^[0-9a-f]{16,64}$")
+_DRAFT_ID = re.compile(r"[0-9a-f]{16,64}")  # matched with fullmatch: "$" would let a final newline through
+LOCK_TIMEOUT = 10.0  # seconds a save waits for another save of the same draft
 
 
 @dataclass
@@ -44,6 +57,9 @@ class DraftItem:
 class Draft:
     items: list[DraftItem] = field(default_factory=list)
     title: str = "Utkast"
+    version: int = 0  # the stored version this handle last read or wrote (0: never stored)
+    # The draft as this handle last read or wrote it: what a merge compares both sides with.
+    base: Draft | None = field(default=None, repr=False, compare=False)
 
     def add(self, item: DraftItem) -> bool:
         """Add an item unless it is already there; True when added."""
@@ -77,12 +93,67 @@ class Draft:
         return numbers
 
     def to_json(self) -> str:
-        return json.dumps({"title": self.title, "items": [asdict(i) for i in self.items]}, ensure_ascii=False)
+        data = {"title": self.title, "version": self.version, "items": [asdict(i) for i in self.items]}
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Draft:
         data = json.loads(text)
-        return cls([DraftItem(**item) for item in data.get("items", [])], data.get("title", "Utkast"))
+        version = data.get("version", 0)  # drafts saved before versions existed are version 0
+        items = [DraftItem(**item) for item in data.get("items", [])]
+        draft = cls(items, data.get("title", "Utkast"), version if isinstance(version, int) else 0)
+        draft.base = draft.snapshot()
+        return draft
+
+    def snapshot(self) -> Draft:
+        """A deep copy without its own base."""
+        return Draft(copy.deepcopy(self.items), self.title, self.version)
+
+    def take(self, stored: Draft) -> Merged:
+        """Merge a newer stored version into this handle (see the module docstring); what came from it."""
+        merged = merge(self, stored, self.base)
+        self.items, self.title = merged.draft.items, merged.draft.title
+        return merged
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The result of a merge, and what the other side contributed."""
+
+    draft: Draft
+    added: int = 0  # items the other side added
+    removed: int = 0  # items the other side removed
+    changed: int = 0  # notes (and the title) the other side changed
+
+    @property
+    def took_anything(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+def merge(mine: Draft, theirs: Draft, base: Draft | None) -> Merged:
+    """Three-way merge by item key: `mine` is the saving side, `theirs` the stored one, `base` what mine
+    started from (None: unknown, so nothing counts as removed and every item of either side is kept).
+    The order is mine, with the items only theirs added at the end, in their order."""
+    before = {i.key: i for i in base.items} if base is not None else {}
+    ours = {i.key: i for i in mine.items}
+    other = {i.key: i for i in theirs.items}
+    items: list[DraftItem] = []
+    removed = changed = 0
+    for item in mine.items:
+        if item.key not in other and item.key in before:
+            removed += 1  # it was there when mine started and the other side removed it
+            continue
+        old, new = before.get(item.key), other.get(item.key)
+        if new is not None and old is not None and item.note == old.note and new.note != old.note:
+            item = replace(item, note=new.note)  # only the other side edited the note
+            changed += 1
+        items.append(item)
+    added = [i for i in theirs.items if i.key not in ours and i.key not in before]
+    title = mine.title
+    if base is not None and mine.title == base.title and theirs.title != base.title:
+        title, changed = theirs.title, changed + 1
+    draft = Draft(items + copy.deepcopy(added), title, max(mine.version, theirs.version))
+    return Merged(draft, added=len(added), removed=removed, changed=changed)
 
 
 def quote_item(hit: Any, citation: Any) -> DraftItem:
@@ -117,7 +188,7 @@ def with_current_references(draft: Draft, kb: Any | None = None, catalogue: Any 
     for item in draft.items:
         references = _resolve(item, kb, catalogue)
         items.append(replace(item, references=references) if references else item)
-    return Draft(items, draft.title)
+    return Draft(items, draft.title, draft.version)
 
 
 def _resolve(item: DraftItem, kb: Any | None, catalogue: Any | None) -> list[str] | None:
@@ -153,33 +224,45 @@ def to_markdown(draft: Draft) -> str:
 
 
 def to_docx(draft: Draft) -> bytes:
+    """The draft as a Word file; characters XML cannot hold (an ESC in a passage) are dropped, not fatal."""
     from docx import Document
 
     numbers = draft.numbering()
     document = Document()
-    document.add_heading(draft.title, level=1)
+
+    def heading(text: str, level: int) -> None:
+        document.add_heading(xml_safe(text), level=level)
+
+    def paragraph(text: str, style: str | None = None) -> None:
+        document.add_paragraph(xml_safe(text), style=style)
+
+    heading(draft.title, 1)
     for item in draft.items:
         marks = "".join(f"[{numbers[r]}]" for r in item.references)
         if item.kind == "quote":
-            document.add_heading(f"Citat: {item.title}", level=2)
-            document.add_paragraph(f"”{item.text}” {marks}", style="Quote")
+            heading(f"Citat: {item.title}", 2)
+            paragraph(f"”{item.text}” {marks}", style="Quote")
         else:
-            document.add_heading(f"Insats: {item.title}", level=2)
-            document.add_paragraph(f"{item.text} {marks}")
+            heading(f"Insats: {item.title}", 2)
+            paragraph(f"{item.text} {marks}")
             for quote in item.quotes:
-                document.add_paragraph(f"”{quote}”", style="Quote")
+                paragraph(f"”{quote}”", style="Quote")
         if item.note:
-            document.add_paragraph(f"Anteckning: {item.note}")
-    document.add_heading("Referenser", level=2)
+            paragraph(f"Anteckning: {item.note}")
+    heading("Referenser", 2)
     for reference, number in numbers.items():
-        document.add_paragraph(f"{number}. {reference.replace('*', '')}")
+        paragraph(f"{number}. {reference.replace('*', '')}")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
 
 
 class DraftStore:
-    """Drafts saved as JSON files in a folder, one per draft id (random hex, never a path)."""
+    """Drafts saved as JSON files in a folder, one per draft id (random hex, never a path).
+
+    A save reads the stored version under a lock (`<id>.lock`, shared by threads and processes),
+    merges when it is newer than the handle's, and writes the next version atomically.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -190,22 +273,50 @@ class DraftStore:
 
     @staticmethod
     def valid_id(draft_id: str) -> bool:
-        return bool(_DRAFT_ID.match(draft_id))
+        return isinstance(draft_id, str) and _DRAFT_ID.fullmatch(draft_id) is not None
 
     def _path(self, draft_id: str) -> Path:
         if not self.valid_id(draft_id):
             raise ValueError("not a draft id")
         return self.folder / f"{draft_id}.json"
 
-    def load(self, draft_id: str) -> Draft:
+    def _read(self, path: Path) -> Draft | None:
         try:
-            return Draft.from_json(self._path(draft_id).read_text(encoding="utf-8"))
+            return Draft.from_json(path.read_text(encoding="utf-8"))
         except (OSError, ValueError, TypeError):
-            return Draft()
+            return None  # missing or unreadable: there is nothing to merge with
 
-    def save(self, draft_id: str, draft: Draft) -> None:
+    def load(self, draft_id: str) -> Draft:
+        """The stored draft, or an empty one (version 0, known to be empty) when there is none."""
+        draft = self._read(self._path(draft_id))
+        if draft is None:
+            draft = Draft()
+            draft.base = draft.snapshot()
+        return draft
+
+    def refresh(self, draft_id: str, draft: Draft) -> Merged | None:
+        """Bring a handle up to the stored version, keeping what it has not saved; None when it was current."""
+        stored = self._read(self._path(draft_id))
+        if stored is None or stored.version == draft.version:
+            return None
+        merged = draft.take(stored)
+        draft.version = stored.version
+        draft.base = stored.snapshot()
+        return merged
+
+    def save(self, draft_id: str, draft: Draft) -> Merged | None:
+        """Store the handle as the next version; when another handle saved since this one last read or
+        wrote, merge with it first and return what was taken over (None when nothing had changed)."""
         path = self._path(draft_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(draft.to_json(), encoding="utf-8")
-        tmp.replace(path)
+        with FileLock(str(path.with_suffix(".lock")), timeout=LOCK_TIMEOUT):
+            stored = self._read(path)
+            merged = None
+            if stored is not None and stored.version != draft.version:
+                merged = draft.take(stored)
+            draft.version = max(draft.version, stored.version if stored is not None else 0) + 1
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(draft.to_json(), encoding="utf-8")
+            tmp.replace(path)
+        draft.base = draft.snapshot()
+        return merged

@@ -12,6 +12,7 @@ from catalogue.comparison import FIELD_LABELS, describe
 from catalogue.references import source_reference
 from catalogue.schema import Intervention, KbSource
 from catalogue.vocabularies import EVIDENCE_GUARD
+from catalogue.xml_text import as_text, sheet_row
 
 FORMATS = ("csv", "xlsx", "md")
 COLUMNS = (("id", "id"), ("name", "Namn"), *[(f, label) for f, label in FIELD_LABELS if f != "sources"])
@@ -40,7 +41,8 @@ def to_xlsx(interventions: Sequence[Intervention], path: Path, kb: Any | None = 
     sheet = workbook.active
     sheet.title = "Insatser"
     for row in rows(interventions, kb):
-        sheet.append(row)
+        sheet.append(sheet_row(row))
+        as_text(sheet[sheet.max_row])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column in sheet.columns:

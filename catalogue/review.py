@@ -15,6 +15,7 @@ from typing import Any
 from catalogue.comparison import describe, describe_outcome
 from catalogue.references import source_reference
 from catalogue.schema import Intervention
+from catalogue.xml_text import as_text, sheet_row
 
 REVIEW_FORMATS = ("md", "xlsx")
 
@@ -102,7 +103,8 @@ def to_xlsx(rows: Sequence[ReviewRow], path: Path) -> None:
     sheet.title = "Granskning"
     sheet.append(list(HEADERS))
     for row in rows:
-        sheet.append(list(astuple(row)))
+        sheet.append(sheet_row(astuple(row)))
+        as_text(sheet[sheet.max_row])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     widths = {"intervention": 30, "claim": 18, "statement": 50, "source": 16, "reference": 50, "quote": 70}

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -157,3 +160,24 @@ def test_a_file_name_cannot_fake_or_colour_a_line_of_the_report(tmp_path: Path) 
     assert "\x1b" not in result.stderr + result.stdout
     listing = runner.invoke(app, ["docs"]).stdout
     assert "  trasig\\nfailed   fejk.pdf: not a readable PDF" in listing
+
+
+def test_a_query_that_is_not_utf8_is_a_usage_error_in_every_mode_and_no_hits_suggest_another_mode() -> None:
+    assert runner.invoke(app, ["ingest", str(SEED_CORPUS), "--no-progress"]).exit_code == 0
+    vkb = Path(sys.executable).parent / "vkb"
+    for mode in ("hybrid", "dense", "lexical"):  # Latin-1 "ö" from a terminal that is not UTF-8
+        result = subprocess.run(
+            [vkb, "search", "--mode", mode, b"sjuksk\xf6terska"],
+            capture_output=True,
+            env={**os.environ, "LC_ALL": "C.UTF-8"},
+            timeout=300,
+        )
+        stderr = result.stderr.decode("utf-8", "replace")
+        assert result.returncode == 2, stderr
+        assert stderr.strip().splitlines() == [
+            "vkb: error: the query is not valid UTF-8 text (byte 0xf6 after 'sjuksk'); "
+            "set the terminal's character encoding to UTF-8"
+        ]
+    lexical = runner.invoke(app, ["search", "qqxqzzyy", "--mode", "lexical"])
+    assert lexical.exit_code == 0 and "No passages found" in lexical.stdout
+    assert "--mode hybrid" in lexical.stdout and "--mode lexical" not in lexical.stdout

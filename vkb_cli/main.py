@@ -51,6 +51,25 @@ def user_errors() -> Iterator[None]:
         raise fail(str(exc)) from None
 
 
+def utf8_text(value: str, what: str) -> str:
+    """The argument, or a usage error when the terminal passed bytes that are not UTF-8.
+
+    Python turns such bytes into lone surrogates (PEP 383), which the embedding model cannot encode:
+    a traceback in hybrid and dense search. Guessing another encoding could search for the wrong
+    word, so the user is told which byte and how to fix the terminal.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        char = ord(value[exc.start])
+        what_char = f"byte 0x{char - 0xDC00:02x}" if 0xDC80 <= char <= 0xDCFF else f"character U+{char:04X}"
+        raise fail(
+            f"the {what} is not valid UTF-8 text ({what_char} after {value[: exc.start]!r}); "
+            "set the terminal's character encoding to UTF-8"
+        ) from None
+    return value
+
+
 def open_kb(**overrides: Any) -> Any:
     from kb import KnowledgeBase, load_settings
 
@@ -131,6 +150,7 @@ def search(
     """Search the knowledge base; every hit with document, page and citation."""
     from kb.search import Filters, SearchError
 
+    query = utf8_text(query, "query")
     filters = Filters(
         doc_types=tuple(doc_type or ()),
         stakeholders=tuple(stakeholder or ()),
@@ -160,7 +180,7 @@ def search(
             )
         )
         return
-    print_hits(hits, citations, group=group)
+    print_hits(hits, citations, group=group, mode=mode)
 
 
 @app.command("eval")

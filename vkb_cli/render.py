@@ -55,11 +55,21 @@ def print_settings(current: Settings) -> None:
         typer.echo(f"{name} = {getattr(current, name)!r}\n    {env}; default {default}. {help_text}")
 
 
-def print_hits(hits: Sequence[Any], citations: Sequence[Any], *, group: str | None = None) -> None:
+# What to try when a search finds nothing, per mode: never the mode already chosen.
+NO_HITS = {
+    "hybrid": "No passages found. Try other words or fewer filters.",
+    "lexical": "No passages found. Try other words, fewer filters, or --mode hybrid (it also searches by meaning).",
+    "dense": "No passages found. Try other words, fewer filters, or --mode hybrid.",
+}
+
+
+def print_hits(
+    hits: Sequence[Any], citations: Sequence[Any], *, group: str | None = None, mode: str = "hybrid"
+) -> None:
     from kb.hits import group_by_document, group_by_stakeholder
 
     if not hits:
-        typer.echo("No passages found. Try other words, fewer filters, or --mode lexical.")
+        typer.echo(NO_HITS.get(mode, NO_HITS["hybrid"]))
         return
     by_id = {h.chunk_id: c for h, c in zip(hits, citations, strict=True)}
     if group in ("document", "stakeholder"):

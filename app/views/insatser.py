@@ -24,6 +24,9 @@ from catalogue.references import source_reference
 from catalogue.vocabularies import COST, EVIDENCE, EVIDENCE_GUARD, GRADED
 
 SORTS = {"name": "Namn", "cost": "Kostnad (lägst först)", "evidence": "Evidens (starkast först, sedan lägst kostnad)"}
+# One broken file can hold thousands of problems (a 53 kB file of unknown keys: 6,000); the page shows the
+# first few of each file, so one file never hides the others, and the CLI shows every one.
+PROBLEMS_PER_FILE = 5
 STALE_AFTER = datetime.timedelta(days=730)  # records whose evidence was not checked for 24 months are flagged
 FACET_HELP = {
     "target_groups": "Insatser för alla yrkesgrupper ingår i varje målgrupp.",
@@ -38,8 +41,15 @@ st.caption("Insatser som rekryterar, behåller eller återfår personal, eller s
 cat = catalogue_or_stop()
 if cat.problems:
     with st.expander(f"{len(cat.problems)} problem i katalogfilerna (kör `vkb catalogue validate`)"):
+        by_file: dict[str, list[str]] = {}
         for problem in cat.problems:
-            st.text(str(problem))
+            by_file.setdefault(problem.path.name, []).append(str(problem))
+        for name, found in by_file.items():
+            for line in found[:PROBLEMS_PER_FILE]:
+                st.text(line)
+            if len(found) > PROBLEMS_PER_FILE:
+                more = len(found) - PROBLEMS_PER_FILE
+                st.caption(f"… och {more} till i {name}. `vkb catalogue validate` visar alla.")
 
 for name in MULTI_FACETS:
     keep(f"i_{name}")

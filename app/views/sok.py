@@ -12,6 +12,12 @@ from kb.search import Filters, SearchError, document_counts
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
 
 MODES = {"hybrid": "Hybrid (rekommenderas)", "lexical": "Ord (lexikal)", "dense": "Betydelse (vektor)"}
+# What to try when a search finds nothing, per mode: never the mode already chosen.
+NO_HITS = {
+    "hybrid": "Inga träffar. Pröva andra ord eller färre filter.",
+    "lexical": "Inga träffar. Pröva andra ord, färre filter eller sökläget Hybrid, som också söker på betydelse.",
+    "dense": "Inga träffar. Pröva andra ord, färre filter eller sökläget Hybrid.",
+}
 
 st.markdown(CSS, unsafe_allow_html=True)
 st.title("Sök i kunskapsbasen")
@@ -120,7 +126,7 @@ if query.strip():
         st.error(f"Sökningen kunde inte göras: {exc}")
         st.stop()
     if not hits:
-        st.info("Inga träffar. Pröva andra ord, färre filter eller sökläget Ord.")
+        st.info(NO_HITS[mode])
     elif grouped:
         for group in group_by_stakeholder(hits):
             st.subheader(f"{group.label} ({len(group.hits)})")

@@ -8,14 +8,25 @@ from app.state import catalogue, draft, knowledge_base_or_none, save_draft
 from app.ui import CSS, escape
 from catalogue.draft import to_docx, to_markdown, with_current_references
 
+
+def set_title() -> None:
+    draft().title = st.session_state["draft_title"] or "Utkast"
+    save_draft()
+
+
+def set_note(key: str) -> None:
+    draft().set_note(key, st.session_state[f"note-{key}"])
+    save_draft()
+
+
 st.markdown(CSS, unsafe_allow_html=True)
 st.title("Utkast")
 current = draft()
 
-title = st.text_input("Rubrik", value=current.title, key="draft_title")
-if title != current.title:
-    current.title = title or "Utkast"
-    save_draft()
+# The widgets show the draft as it is now (another tab may have changed it); only a user's edit, through
+# its on_change callback, writes back, so a stale box never overwrites a newer note.
+st.session_state["draft_title"] = current.title
+st.text_input("Rubrik", key="draft_title", on_change=set_title)
 
 if not current.items:
     st.info("Utkastet är tomt. Lägg till citat på sidan **Sök** och insatser på sidan **Insatser**.")
@@ -31,10 +42,8 @@ for position, item in enumerate(list(current.items)):
         kind = "Citat" if item.kind == "quote" else "Insats"
         st.markdown(f"**{kind}: {escape(item.title)}** {marks}", unsafe_allow_html=True)
         st.markdown(f'<div class="vkb-passage">{escape(item.text)}</div>', unsafe_allow_html=True)
-        note = st.text_area("Anteckning", value=item.note, key=f"note-{item.key}", height=68)
-        if note != item.note:
-            current.set_note(item.key, note)
-            save_draft()
+        st.session_state[f"note-{item.key}"] = item.note
+        st.text_area("Anteckning", key=f"note-{item.key}", height=68, on_change=set_note, args=(item.key,))
         up, down, remove = st.columns(3)
         if up.button("Flytta upp", key=f"up-{item.key}", disabled=position == 0, icon=":material/arrow_upward:"):
             current.move(item.key, -1)

@@ -82,3 +82,16 @@ def test_export_writes_each_format(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.stderr
         assert out.exists() and out.stat().st_size > 100
     assert "## Referenser" in (tmp_path / "insatser.md").read_text(encoding="utf-8")
+
+
+def test_validate_reports_a_yaml_bomb_and_a_duplicate_and_counts_every_good_record(tmp_path: Path) -> None:
+    folder = tmp_path / "katalog"
+    shutil.copytree(CATALOGUE, folder)
+    (folder / "bomb.yaml").write_text("[" * 20_000 + "]" * 20_000, encoding="utf-8")  # the hostile test's 40 kB file
+    shutil.copy(CATALOGUE / "fler-at-tjanster.yaml", folder / "KOPIA.YAML")
+    result = runner.invoke(app, ["catalogue", "validate", str(folder), "--no-quotes"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{folder / 'bomb.yaml'}:1: error: YAML nested deeper than 20 levels" in result.stdout
+    assert f"{folder / 'KOPIA.YAML'}:1: error: id: duplicate id 'fler-at-tjanster'" in result.stdout
+    total = len(list(CATALOGUE.glob("*.yaml")))
+    assert f"{total} valid records · 2 errors · 1 warnings" in result.stdout

@@ -121,3 +121,25 @@ def test_exports_say_what_a_grade_means(tmp_path: Path) -> None:
     assert EVIDENCE_GUARD in to_markdown(chosen)
     export(chosen, "xlsx", tmp_path / "x.xlsx")
     assert load_workbook(tmp_path / "x.xlsx")["Läs först"]["A1"].value == EVIDENCE_GUARD
+
+
+def test_spreadsheets_carry_control_characters_and_formulas_as_plain_text(tmp_path: Path) -> None:
+    from catalogue.review import review_rows, write_review
+
+    record = CATALOGUE.get("vidareutbildning-specialistsjukskoterskor")
+    source = record.sources[0].model_copy(update={"quote": "Citat med NUL\x00 och \x1b[31mfärg\x1b[0m"})
+    hostile = record.model_copy(
+        update={"name": "Insats \x1b[31mRÖD\x0c", "summary": '=HYPERLINK("http://127.0.0.1:9/x","klicka")',
+                "sources": [source, *record.sources[1:]]}
+    )  # fmt: skip
+    export([hostile], "xlsx", tmp_path / "insatser.xlsx")
+    sheet = load_workbook(tmp_path / "insatser.xlsx")["Insatser"]
+    header = [c.value for c in sheet[1]]
+    row = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert row["Namn"].value == "Insats [31mRÖD"
+    assert row["Sammanfattning"].value == '=HYPERLINK("http://127.0.0.1:9/x","klicka")'
+    assert row["Sammanfattning"].data_type == "s"  # text, not a formula
+    write_review(review_rows([hostile]), "xlsx", tmp_path / "granskning.xlsx")
+    review = load_workbook(tmp_path / "granskning.xlsx")["Granskning"]
+    quotes = [r[5].value for r in review.iter_rows(min_row=2)]
+    assert "Citat med NUL och [31mfärg[0m" in quotes

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import pytest
+
 from catalogue import Catalogue
-from catalogue.draft import Draft, DraftItem, DraftStore, intervention_item, to_markdown, with_current_references
+from catalogue.draft import (
+    Draft,
+    DraftItem,
+    DraftStore,
+    intervention_item,
+    to_docx,
+    to_markdown,
+    with_current_references,
+)
 from ingest import ingest_paths
 from kb import KnowledgeBase, Settings
 from tests.conftest import REPO, SEED_CORPUS, HashEmbedder
@@ -47,3 +58,91 @@ def test_a_quote_after_an_intervention_gets_its_own_heading() -> None:
     after = markdown.split("## Insats: ")[1]
     assert "## Citat: Ett dokument" in after
     assert after.index("## Citat: Ett dokument") < after.index("> Ett citat ur dokumentet.")
+
+
+def quote(key: str, text: str = "Ett citat.") -> DraftItem:
+    return DraftItem("quote", key, f"Titel {key}", text, [f"Ref {key} (2020). *X*."])
+
+
+def test_two_handles_on_one_draft_keep_each_others_items(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path / "drafts")
+    draft_id = "ab" * 12
+    store.save(draft_id, Draft([quote("a"), quote("b")]))
+    first, second = store.load(draft_id), store.load(draft_id)  # two tabs with the same address
+    first.add(quote("c"))
+    first.set_note("a", "Första flikens anteckning")
+    assert store.save(draft_id, first) is None  # nothing had changed underneath
+    second.add(quote("d"))
+    second.remove("b")
+    second.title = "Plan"
+    merged = store.save(draft_id, second)
+    assert merged is not None and (merged.added, merged.removed, merged.changed) == (1, 0, 1)
+    stored = store.load(draft_id)
+    assert [i.key for i in stored.items] == ["a", "d", "c"]  # b removed by the second tab, c and d both kept
+    assert stored.items[0].note == "Första flikens anteckning" and stored.title == "Plan"
+    assert stored.version == 3
+    first.add(quote("e"))  # the first tab again, still holding its version 2
+    merged = store.save(draft_id, first)
+    assert merged is not None and (merged.added, merged.removed) == (1, 1)
+    assert [i.key for i in store.load(draft_id).items] == ["a", "c", "e", "d"]
+    assert [i.key for i in first.items] == ["a", "c", "e", "d"]  # the handle now shows the merged draft
+
+
+def test_a_handle_is_refreshed_to_the_stored_version(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path / "drafts")
+    draft_id = "cd" * 12
+    first, second = store.load(draft_id), store.load(draft_id)  # no file yet: both empty, version 0
+    first.add(quote("a"))
+    store.save(draft_id, first)
+    merged = store.refresh(draft_id, second)
+    assert merged is not None and merged.added == 1 and [i.key for i in second.items] == ["a"]
+    assert second.version == 1 and store.refresh(draft_id, second) is None
+    second.remove("a")
+    assert store.save(draft_id, second) is None and store.load(draft_id).items == []
+
+
+def test_concurrent_saves_from_many_handles_lose_no_item(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = DraftStore(tmp_path / "drafts")
+    draft_id = "ef" * 12
+    handles = [store.load(draft_id) for _ in range(12)]
+
+    def add_and_save(number: int) -> None:
+        handles[number].add(quote(f"k{number}"))
+        store.save(draft_id, handles[number])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(add_and_save, range(12)))
+    stored = store.load(draft_id)
+    assert sorted(i.key for i in stored.items) == sorted(f"k{n}" for n in range(12))
+    assert stored.version == 12
+
+
+def test_a_draft_saved_before_versions_existed_loads_and_saves() -> None:
+    old = Draft.from_json('{"title": "T", "items": [{"kind": "quote", "key": "k", "title": "A", "text": "B",'
+                          ' "references": ["R"]}]}')  # fmt: skip
+    assert old.version == 0 and old.base is not None and [i.key for i in old.base.items] == ["k"]
+
+
+@pytest.mark.parametrize(
+    "draft_id", ["ab" * 12 + "\n", "ab" * 12 + "\r\n", "\n" + "ab" * 12, "../" + "ab" * 12, "AB" * 12, "ab" * 7, ""]
+)
+def test_a_draft_id_must_be_hex_and_nothing_else(tmp_path: Path, draft_id: str) -> None:
+    store = DraftStore(tmp_path / "drafts")
+    assert not DraftStore.valid_id(draft_id)
+    with pytest.raises(ValueError, match="not a draft id"):
+        store.save(draft_id, Draft([quote("a")]))
+    assert not (tmp_path / "drafts").exists() or list((tmp_path / "drafts").iterdir()) == []
+
+
+def test_the_word_file_drops_characters_xml_cannot_hold() -> None:
+    from docx import Document
+
+    hostile = "\x1b[31mRÖD RUBRIK\x1b[0m med NUL\x00, formfeed\x0c och \ud800 halvt tecken"
+    item = quote("a", hostile)
+    item.note = "Anteckning\x07"
+    data = to_docx(Draft([item], title="Utkast\x1b"))
+    text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+    assert "[31mRÖD RUBRIK[0m med NUL, formfeed och  halvt tecken" in text
+    assert "Anteckning: Anteckning" in text and "\x1b" not in text

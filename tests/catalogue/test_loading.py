@@ -235,3 +235,67 @@ def test_starter_catalogue_is_large_enough_and_honest() -> None:
             assert intervention.evidence.rationale and intervention.evidence.sources and intervention.evidence.grader
     data = yaml.safe_load(GOOD)
     assert data["sources"][0]["doc_id"] == "002_77bf05357181f093"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("hakar.yaml", "[" * 20_000 + "]" * 20_000, "nested deeper than 20 levels"),  # the hostile test's 40 kB file
+        ("oppna.yaml", "[" * 20_000, "nested deeper than 20 levels"),  # unclosed: was a syntax error after 78 s
+        ("klamrar.yaml", "id: x\nname: {" + "{a: " * 5_000, "nested deeper than 20 levels"),
+        ("listor.yaml", "id: x\nsummary:\n" + "- " * 20_000 + "x\n", "nested deeper than 20 levels"),
+        ("stor.yaml", "id: x\nsummary: " + "ord " * 20_000 + "\n", "over the 64 kB limit"),
+    ],
+)
+def test_a_bomb_is_one_problem_and_every_valid_record_still_loads(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    folder = tmp_path / "cat"
+    shutil.copytree(CATALOGUE, folder)
+    bomb = write(folder, name, text)
+    catalogue = Catalogue.load(folder)
+    assert len(catalogue) == len(list(CATALOGUE.glob("*.yaml")))
+    (problem,) = catalogue.problems
+    assert problem.path == bomb and message in problem.message
+    if "nested" in message:  # the line of the collection that went too deep
+        assert problem.line == (1 if text.startswith("[") else 2 if "{" in text else 3)
+
+
+def test_a_deep_but_allowed_record_loads_its_line_numbers(tmp_path: Path) -> None:
+    nested = "description: " + "[" * 19 + "x" + "]" * 19 + "\n"  # 20 levels with the record's own mapping
+    record, problems = load_file(write(tmp_path, "vidareutbildning-specialistsjukskoterskor.yaml", GOOD + nested))
+    assert [p.message for p in problems if p.line == line_of(GOOD + nested, "description:")]  # a schema error, …
+    assert not any("nested deeper" in p.message for p in problems)  # … not the depth limit
+    assert record is None
+
+
+def test_a_copied_record_keeps_the_id_for_the_file_named_after_it(tmp_path: Path) -> None:
+    folder = tmp_path / "cat"
+    owner = write(folder, "vidareutbildning-specialistsjukskoterskor.yaml", GOOD)
+    copy = write(folder, "a-kopia.yaml", GOOD.replace("name: ", "name: Kopia av ", 1))  # sorts first
+    catalogue = Catalogue.load(folder)
+    assert [r.path for r in catalogue.records] == [owner]
+    problem = next(p for p in catalogue.problems if p.severity == "error")
+    assert problem.path == copy and problem.field == "id" and problem.line == line_of(GOOD, "id:")
+    assert f"duplicate id 'vidareutbildning-specialistsjukskoterskor': {owner} is named after it" in problem.message
+
+
+def test_a_duplicate_id_in_two_files_named_otherwise_loads_neither(tmp_path: Path) -> None:
+    folder = tmp_path / "cat"
+    first = write(folder, "forsta.yaml", GOOD)
+    second = write(folder, "andra.yaml", GOOD.replace("name: ", "name: En annan ", 1))
+    catalogue = Catalogue.load(folder)
+    assert len(catalogue) == 0
+    errors = {p.path: p.message for p in catalogue.problems if p.severity == "error"}
+    assert set(errors) == {first, second}
+    assert f"also in {second}" in errors[first] and f"also in {first}" in errors[second]
+    assert all("none of them is loaded" in m for m in errors.values())
+
+
+@pytest.mark.parametrize("name", ["VIDAREUTBILDNING.YAML", "vidareutbildning.Yml", "vidareutbildning.YML"])
+def test_a_record_file_with_an_upper_case_suffix_is_loaded(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "cat"
+    path = write(folder, name, GOOD)
+    write(folder, "README.md", "# not a record\n")
+    catalogue = Catalogue.load(folder)
+    assert [r.path for r in catalogue.records] == [path]

@@ -7,11 +7,6 @@ the test is skipped when Chromium is missing; in CI a missing Chromium is a fail
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,57 +15,21 @@ import pytest
 
 from ingest import ingest_paths
 from kb import KnowledgeBase
-from tests.conftest import REPO, SEED_CORPUS
+from tests.conftest import SEED_CORPUS
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, need_chromium, serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 QUERY = "vidareutbildning till specialistsjuksköterska"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def app_url(real_kb: KnowledgeBase, tmp_path: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing at /usr/bin/chromium; .ci/run should have installed it")
-        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
+    need_chromium()
     ingest_paths([SEED_CORPUS], real_kb)
-    index = str(real_kb.settings.index)
+    index = Path(real_kb.settings.index)
     real_kb.close()
-    port = free_port()
-    env = {**os.environ, "VKB_INDEX": index, "VKB_CATALOGUE": str(REPO / "data" / "catalogue"), "HF_HUB_OFFLINE": "1"}
-    log = (tmp_path / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app" / "Hem.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "minimal"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()}")
+    with serve(index, tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def test_search_add_to_draft_and_export(app_url: str, tmp_path: Path) -> None:
