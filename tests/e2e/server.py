@@ -39,15 +39,14 @@ def free_port() -> int:
 
 @contextmanager
 def serve(index: Path, logs: Path, catalogue: Path = REPO / "data" / "catalogue") -> Iterator[str]:
-    """The app over this index and catalogue; yields its address, stops it by its PID afterwards."""
+    """The app over this index and catalogue, started as a user starts it (`vkb app`); yields its address,
+    stops it by its PID afterwards."""
     port = free_port()
     env = {**os.environ, "VKB_INDEX": str(index), "VKB_CATALOGUE": str(catalogue), "HF_HUB_OFFLINE": "1"}
     log_path = logs / "streamlit.log"
     log = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app" / "Hem.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "minimal"],
+        [sys.executable, "-m", "vkb_cli.main", "app", "--index", str(index), "--port", str(port)],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -16,7 +16,7 @@ import pytest
 from ingest import ingest_paths
 from kb import KnowledgeBase
 from tests.conftest import REPO, SEED_CORPUS
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
