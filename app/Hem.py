@@ -7,7 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.errors import swedish
 from app.state import draft_id
+from kb import VkbError
 
 log = logging.getLogger("vkb.app")
 # Not "pages/": Streamlit would list that folder itself, with raw file names, before st.navigation runs.
@@ -32,6 +34,9 @@ navigation = st.navigation(
 )
 try:
     navigation.run()
+except VkbError as error:  # an error vkb knows: its Swedish message, the details in the server log
+    log.warning("page %r: %s: %s", navigation.title, type(error).__name__, error)
+    st.error(swedish(error))
 except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
     # No traceback reaches a user (config: showErrorDetails = "none"); the details go to the server log.
     log.exception("page %r failed", navigation.title)

@@ -12,9 +12,10 @@ from catalogue.filtering import FilterResult, Query, SortKey, filter_interventio
 from catalogue.gaps import GapMap, Rows, gap_map
 from catalogue.loading import Problem, Record, load_folder, verify_quotes
 from catalogue.schema import Intervention
+from kb.errors import UsageError
 
 
-class UnknownIntervention(KeyError):
+class UnknownIntervention(UsageError, KeyError):
     def __str__(self) -> str:
         return f"no intervention with id {self.args[0]!r}"
 

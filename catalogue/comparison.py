@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from catalogue.schema import Intervention, Outcome
 from catalogue.vocabularies import VOCABULARIES
+from kb.errors import UsageError
 
 MIN_COMPARE, MAX_COMPARE = 2, 4
 
 
-class CompareError(ValueError):
+class CompareError(UsageError, ValueError):
     pass
 
 

@@ -32,12 +32,13 @@ from catalogue.vocabularies import (
     TARGET_GROUPS,
     Vocabulary,
 )
+from kb.errors import UsageError
 
 SortKey = Literal["name", "cost", "evidence"]
 SORT_KEYS: tuple[SortKey, ...] = ("name", "cost", "evidence")
 
 
-class FilterError(ValueError):
+class FilterError(UsageError, ValueError):
     """A filter value that no record can have."""
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from kb.errors import InputError, UsageError
 
-class IngestUsageError(ValueError):
+
+class IngestUsageError(UsageError, ValueError):
     """The ingest request itself is wrong (a path that does not exist)."""
 
 
-class IngestError(Exception):
+class IngestError(InputError):
     """A file could not be ingested. `str()` is a one-line, user-facing reason."""
 
 

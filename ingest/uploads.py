@@ -32,6 +32,7 @@ from ingest.errors import IngestCancelled
 from ingest.metadata import SIDECAR_SUFFIX
 from ingest.pipeline import FileOutcome, ProgressCallback, ingest_paths
 from ingest.readers import READERS
+from kb.errors import InputError
 from kb.knowledge_base import KnowledgeBase
 from kb.records import FailureRecord
 from kb.settings import Settings
@@ -53,7 +54,7 @@ _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _ASK_ADMIN = "om felet kvarstår, kontakta den som sköter vkb"
 
 
-class UploadError(ValueError):
+class UploadError(InputError, ValueError):
     """An upload that cannot be stored as given. `str()` is a Swedish message for the user, without paths."""
 
 

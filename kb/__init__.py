@@ -1,6 +1,7 @@
 """vkb's knowledge base: documents, chunks and vectors, kept consistent; search and citations."""
 
 from kb.embedding import Embedder, ModelUnavailable, load_embedder
+from kb.errors import InputError, UsageError, VkbError
 from kb.knowledge_base import IndexBusy, KnowledgeBase, open_documents
 from kb.records import Chunk, DocumentMetadata, DocumentRecord, PageSpan
 from kb.settings import Settings, SettingsError, load_settings
@@ -12,12 +13,15 @@ __all__ = [
     "DocumentRecord",
     "Embedder",
     "IndexBusy",
+    "InputError",
     "KnowledgeBase",
     "ModelMismatch",
     "ModelUnavailable",
     "PageSpan",
     "Settings",
     "SettingsError",
+    "UsageError",
+    "VkbError",
     "load_embedder",
     "load_settings",
     "open_documents",

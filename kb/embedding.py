@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from kb.errors import UsageError
 from kb.fusion import Weights
 from kb.settings import E5_MODEL, MINILM_MODEL, Settings, SettingsError
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from kb.e5_torch import E5Torch
 
 
-class ModelUnavailable(RuntimeError):
+class ModelUnavailable(UsageError, RuntimeError):
     """The configured embedding model cannot be loaded without a download."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from kb.errors import UsageError
 from kb.fusion import deduplicate, top_k
 from kb.search import MODES, Searcher
 
@@ -76,9 +77,17 @@ class EvalReport:
         return rows
 
 
+class EvalError(UsageError, ValueError):
+    """The queries file cannot be read, or a query names a document the index does not hold."""
+
+
 def load_queries(path: Path) -> list[EvalQuery]:
     queries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalError(f"cannot read the queries file {path}: {exc}") from exc
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -95,7 +104,7 @@ def load_queries(path: Path) -> list[EvalQuery]:
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path} line {number}: not a query with query/doc_id/start/end ({exc})") from exc
+            raise EvalError(f"{path} line {number}: not a query with query/doc_id/start/end ({exc})") from exc
     return queries
 
 
@@ -122,7 +131,7 @@ def evaluate(searcher: Searcher, queries: Sequence[EvalQuery], *, baseline: bool
     for query in queries:
         doc_id = query.doc_id if query.doc_id in {d.doc_id for d in table.documents} else by_path.get(query.path or "")
         if doc_id is None:
-            raise ValueError(f"query {query.id}: document {query.doc_id or query.path!r} is not in the index")
+            raise EvalError(f"query {query.id}: document {query.doc_id or query.path!r} is not in the index")
         gold = (doc_id, searcher.kb.source_to_text(doc_id, query.start), searcher.kb.source_to_text(doc_id, query.end))
         total = sum(1 for s in spans if answers(*s, gold))
         for mode in modes:

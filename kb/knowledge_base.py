@@ -23,6 +23,7 @@ from filelock import FileLock, Timeout
 
 from kb.citations import Citation, Context, cite, passage_context
 from kb.embedding import CHUNK_TOKENS, Embedder, load_embedder
+from kb.errors import UsageError
 from kb.hits import Hit
 from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 from kb.registry import Registry, chunk_id
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from kb.search import Filters, Mode, Searcher
 
 
-class IndexBusy(RuntimeError):
+class IndexBusy(UsageError, RuntimeError):
     """Another process is writing to this index."""
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from kb.embedding import Embedder, load_embedder
+from kb.errors import InputError
 from kb.knowledge_base import IndexBusy, passage_text
 from kb.registry import Registry
 from kb.settings import Settings
@@ -38,7 +39,7 @@ class ReindexReport:
     too_long: int  # chunks longer than the new model reads (they are embedded truncated)
 
 
-class NothingToReindex(ValueError):
+class NothingToReindex(InputError, ValueError):
     """The index is empty or already built with the configured model."""
 
 

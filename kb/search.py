@@ -19,6 +19,7 @@ import numpy as np
 
 from kb.analysis import Analyzer
 from kb.embedding import FUSION
+from kb.errors import UsageError
 from kb.fusion import Weights, deduplicate, fuse, top_k
 from kb.highlight import make_snippet, match_spans
 from kb.hits import Hit
@@ -44,7 +45,7 @@ EXACT_DENSE_MAX = 250_000
 MAX_QUERY_CHARS = 2_000
 
 
-class SearchError(ValueError):
+class SearchError(UsageError, ValueError):
     """The search request cannot be run as given."""
 
 

