@@ -82,10 +82,10 @@ def test_no_import_circle_at_import_time() -> None:
 
 def test_every_vkb_error_carries_the_documented_exit_code() -> None:
     import catalogue  # noqa: F401 - the subclasses register on import
-    import ingest.errors  # noqa: F401
+    import ingest.errors
     import ingest.uploads  # noqa: F401
-    import kb.evaluation  # noqa: F401
-    import kb.reindex  # noqa: F401
+    import kb.evaluation
+    import kb.reindex
     import kb.search  # noqa: F401
 
     def all_subclasses(cls: type) -> set[type]:
