@@ -3,7 +3,9 @@
 Per file: hash it with its explicit metadata and the pipeline's settings (the fingerprint); skip it
 if the index already holds that fingerprint; otherwise read, resolve metadata, chunk, embed and
 replace the document atomically. A file that fails is reported with its reason and the batch goes
-on; with `prune`, documents whose files are gone from the given folders are removed.
+on; with `prune`, documents whose files are gone from the given folders are removed. A failure to
+write the index itself (a full disk: `kb.diskspace.DiskFull`, or `IndexWriteError`) is not the
+file's fault: it stops the batch and is raised, and the index keeps its last good state.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -32,7 +34,9 @@ from ingest.metadata import (
     resolve_metadata,
 )
 from ingest.readers import READERS, is_supported, read_document
+from kb.diskspace import IndexWriteError
 from kb.knowledge_base import KnowledgeBase
+from kb.writer import step
 
 Status = Literal["added", "updated", "unchanged", "failed", "removed", "skipped"]
 CHARS_PER_PAGE = 1800  # a Swedish "normalsida": how text formats without pages are counted as pages
@@ -57,6 +61,7 @@ class IngestReport:
     seconds_total: float = 0.0
     seconds_embedding: float = 0.0
     recovered: int = 0
+    repaired: str | None = None  # what the write session did to the vector store first, if anything
 
     def counts(self) -> Counter[str]:
         return Counter(o.status for o in self.outcomes)
@@ -120,17 +125,26 @@ def _hidden(relative: Path) -> bool:
 
 
 def ingest_paths(
-    paths: Iterable[Path | str], kb: KnowledgeBase, *, prune: bool = False, progress: bool = False
+    paths: Iterable[Path | str],
+    kb: KnowledgeBase,
+    *,
+    prune: bool = False,
+    progress: bool = False,
+    wait: float = 0,
+    on_wait: Callable[[], None] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into `kb`. Never raises for a bad file: see the report's outcomes."""
+    """Ingest files and folders into `kb`. Never raises for a bad file: see the report's outcomes.
+
+    Raises IndexBusy when another writer holds the index for longer than `wait` seconds (`on_wait`
+    is called once when it has to wait), and IndexWriteError (DiskFull) when the index cannot be
+    written: the batch stops there and the index keeps its last good state."""
     started = time.perf_counter()
     given = [Path(p).expanduser() for p in paths]
     candidates, skipped = discover(given)
     report = IngestReport(outcomes=list(skipped))
     manifests: dict[Path, Manifest] = {}
-    lock = kb.writer_lock(timeout=0)
-    try:
-        report.recovered = kb.recover()
+    with kb.writing(wait=wait, on_wait=on_wait) as session:
+        report.recovered, report.repaired = session.recovered, session.repaired
         bar = tqdm(candidates, unit="file", disable=not progress, leave=False, dynamic_ncols=True)
         for candidate in bar:
             bar.set_postfix_str(candidate.path.name[:40], refresh=False)
@@ -140,8 +154,6 @@ def ingest_paths(
             report.outcomes.append(_ingest_one(candidate, manifests[candidate.root], kb, report))
         if prune:
             report.outcomes.extend(_prune(given, candidates, kb))
-    finally:
-        lock.release()
     report.seconds_total = time.perf_counter() - started
     return report
 
@@ -160,7 +172,7 @@ def _ingest_one(candidate: _Candidate, manifest: Manifest, kb: KnowledgeBase, re
         doc_id = next((str(e.values["doc_id"]) for e in explicit if e.values.get("doc_id")), None)
         existing = kb.document(doc_id or derive_doc_id(rel))
         if existing is not None and existing.fingerprint == fingerprint:
-            kb.registry.clear_failure(str(path))
+            _clear_failure(kb, str(path))
             return FileOutcome(str(path), "unchanged", doc_id=existing.doc_id, chunks=existing.chunk_count)
         extracted = read_document(path)
         metadata = resolve_metadata(path, root, explicit, extracted.file_metadata, extracted.text)
@@ -201,17 +213,26 @@ def _ingest_one(candidate: _Candidate, manifest: Manifest, kb: KnowledgeBase, re
             chunks=len(chunks),
             pages=pages,
         )
+    except IndexWriteError:
+        raise  # the index, not the file: the batch stops
     except IngestError as exc:
-        kb.registry.record_failure(str(path), rel, str(exc))
-        return FileOutcome(str(path), "failed", reason=str(exc))
+        reason = str(exc)
     except OSError as exc:
         reason = f"could not read the file ({exc.strerror or exc})"
-        kb.registry.record_failure(str(path), rel, reason)
-        return FileOutcome(str(path), "failed", reason=reason)
     except Exception as exc:  # a library choking on a malformed file must not stop the batch
         reason = f"unexpected error while ingesting ({exc.__class__.__name__}: {exc}); the rest of the batch goes on"
-        kb.registry.record_failure(str(path), rel, reason)
-        return FileOutcome(str(path), "failed", reason=reason)
+    _record_failure(kb, str(path), rel, reason)
+    return FileOutcome(str(path), "failed", reason=reason)
+
+
+def _record_failure(kb: KnowledgeBase, path: str, rel: str, reason: str) -> None:
+    with step(Path(kb.settings.index).expanduser(), "recording a failed file", vectors=False):
+        kb.registry.record_failure(path, rel, reason)
+
+
+def _clear_failure(kb: KnowledgeBase, path: str) -> None:
+    with step(Path(kb.settings.index).expanduser(), "clearing a failed file", vectors=False):
+        kb.registry.clear_failure(path)
 
 
 def _fingerprint(path: Path, explicit: list[dict[str, object]], signature: str) -> str:
@@ -238,5 +259,5 @@ def _prune(given: list[Path], candidates: list[_Candidate], kb: KnowledgeBase) -
     for failure in kb.failures():
         path = Path(failure.abs_path)
         if any(path.is_relative_to(folder) for folder in folders) and not path.exists():
-            kb.registry.clear_failure(failure.abs_path)
+            _clear_failure(kb, failure.abs_path)
     return removed

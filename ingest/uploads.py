@@ -7,7 +7,9 @@ Uploads never lose data:
 - the file and its `.meta.yaml` sidecar are each written to a temporary file and moved into place, so
   neither is ever half written, and a new name never overwrites a file that appeared meanwhile;
 - when the new file cannot be ingested, the previous file and sidecar are put back byte for byte (or
-  the new ones removed) and the index keeps the previous document.
+  the new ones removed) and the index keeps the previous document;
+- an upload waits for another one (or a `vkb ingest`) writing to the index, up to `wait` seconds, and
+  is refused before anything is written when the index's disk is too full (`min_free_mb`).
 Every message is Swedish, says what to do and names no server path; the details go to the log.
 """
 
@@ -19,7 +21,7 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,7 +32,8 @@ import yaml
 from ingest.metadata import SIDECAR_SUFFIX
 from ingest.pipeline import FileOutcome, ingest_paths
 from ingest.readers import READERS
-from kb.knowledge_base import KnowledgeBase
+from kb.diskspace import DiskFull, IndexWriteError, ensure_free_space
+from kb.knowledge_base import IndexBusy, KnowledgeBase
 from kb.records import FailureRecord
 from kb.settings import Settings
 from kb.vocabulary import DOC_TYPES, STAKEHOLDERS
@@ -394,8 +397,19 @@ def add_upload(
     metadata: Mapping[str, Any],
     max_mb: float,
     on_clash: Choice | None = None,
+    *,
+    wait: float = 0,
+    on_wait: Callable[[], None] | None = None,
 ) -> UploadResult:
-    """Store one upload and ingest it; on any failure put everything back as it was and say so."""
+    """Store one upload and ingest it; on any failure put everything back as it was and say so.
+
+    Another upload or ingest writing to the index is waited for up to `wait` seconds (`on_wait` is
+    called once when the upload has to wait)."""
+    try:
+        ensure_free_space(folder, kb.settings.min_free_mb, len(upload.data))
+    except DiskFull:
+        log.warning("the upload %s is refused: the index's disk is too full", upload.filename, exc_info=True)
+        return UploadResult(_shown(upload.filename), False, f"”{_shown(upload.filename)}” sparades inte. {_DISK_FULL}")
     try:
         saved = save_upload(folder, upload.filename, upload.data, metadata, max_mb, on_clash)
     except UploadError as exc:
@@ -403,17 +417,20 @@ def add_upload(
     key = str(saved.path.resolve())
     failure_before = next((f for f in kb.failures() if f.abs_path == key), None)
     name = safe_name(upload.filename)
-    outcome = _ingest(kb, saved.path)
+    outcome = _ingest(kb, saved.path, wait, on_wait)
     if outcome.status == "failed":
         return _undo(kb, name, saved, outcome.reason or "", failure_before)
     return _success(name, saved, outcome)
 
 
-def _ingest(kb: KnowledgeBase, path: Path) -> FileOutcome:
+def _ingest(kb: KnowledgeBase, path: Path, wait: float = 0, on_wait: Callable[[], None] | None = None) -> FileOutcome:
     """Ingest one file; every failure, the index being busy included, comes back as a failed outcome."""
     try:
-        report = ingest_paths([path], kb)
-    except Exception as exc:  # IndexBusy, or the index itself failing: the upload is undone, not lost
+        report = ingest_paths([path], kb, wait=wait, on_wait=on_wait)
+    except (IndexBusy, IndexWriteError) as exc:  # the upload is undone, not lost; the index is as it was
+        log.warning("ingesting the upload %s stopped: %s", path, exc)
+        return FileOutcome(str(path), "failed", reason=str(exc))
+    except Exception as exc:  # the index itself failing: the upload is undone, not lost
         log.exception("ingesting the upload %s failed", path)
         return FileOutcome(str(path), "failed", reason=str(exc))
     for problem in report.problems:
@@ -435,10 +452,13 @@ def _undo(
             "kontakta den som sköter vkb."
         )  # fmt: skip
     key = str(saved.path.resolve())
-    if failure_before is None:
-        kb.registry.clear_failure(key)
-    else:
-        kb.registry.record_failure(failure_before.abs_path, failure_before.source_path, failure_before.reason)
+    try:
+        if failure_before is None:
+            kb.registry.clear_failure(key)
+        else:
+            kb.registry.record_failure(failure_before.abs_path, failure_before.source_path, failure_before.reason)
+    except Exception:  # a full disk: the failure list may keep a line about this file; nothing is lost
+        log.exception("could not restore the failure record of %s", saved.path)
     after = "Det tidigare dokumentet och dess uppgifter finns kvar som förut." if saved.replaced else ""
     return UploadResult(name, False, f"”{name}” kunde inte läsas in: {explained} Filen sparades inte. {after}".strip())
 
@@ -462,6 +482,14 @@ _FIELD_LABELS = {"title": "Titel", "organisation": "Organisation", "author": "F�
                  "doc_type": "Dokumenttyp", "stakeholder": "Aktörskategori", "url": "Webbadress",
                  "language": "Språk", "doc_id": "Dokument-id", "source": "Källa", "path": "Sökväg"}  # fmt: skip
 _BUSY = "Kunskapsbasen uppdateras just nu. Vänta en stund och försök igen."
+_DISK_FULL = (
+    "Disken där kunskapsbasen sparas är full. Sökningen fungerar som förut. Be den som sköter vkb att frigöra "
+    "utrymme och ladda sedan upp filen igen."
+)
+_WRITE_FAILED = (
+    "Kunskapsbasen kunde inte skrivas till. Sökningen fungerar som förut. Ladda upp filen igen om en stund; "
+    f"{_ASK_ADMIN}."
+)
 _LOCKED = "PDF-filen är krypterad eller lösenordsskyddad. Spara en kopia utan lösenord och ladda upp den."
 _NOT_TEXT = "Filen innehåller inte text fast filtypen säger det. Kontrollera filen och ladda upp rätt fil."
 _NO_TEXT = (
@@ -475,7 +503,9 @@ _UNSUPPORTED = f"Filtypen kan inte läsas. Spara filen som {_KINDS} och ladda up
 _SAME_ID = "Ett annat dokument har redan samma id. Byt namn på filen och ladda upp den igen."
 _UNREADABLE = f"Filen kunde inte läsas på servern. Försök igen; {_ASK_ADMIN}."
 _FAILURES = (  # (what the pipeline's English reason contains, the Swedish message), first match wins
-    ("another vkb process is writing", _BUSY),
+    ("is writing to the index", _BUSY),
+    ("disk holding the index", _DISK_FULL),
+    (r"writing to the index at .* failed", _WRITE_FAILED),
     ("encrypted|password", _LOCKED),
     ("binary file", _NOT_TEXT),
     ("no text|no readable text|no visible text|is empty|has no pages", _NO_TEXT),

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         default=100.0, gt=0, description="Files larger than this (in MB) are refused at ingest with a clear message."
     )
+    min_free_mb: float = Field(
+        default=200.0,
+        ge=0,
+        description=(
+            "Free space (in MB) an ingest leaves on the disk holding the index: it stops, before writing, "
+            "when a document would leave less."
+        ),
+    )
     batch_size: int = Field(default=32, ge=1, description="Passages embedded per model call.")
     threads: int | None = Field(
         default=None, ge=1, description="Threads for the e5 engine. Default: the machine's cores."

@@ -41,14 +41,17 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the libraries' domain errors into one-line messages and exit code 2."""
+    """Turn the libraries' domain errors into one-line messages: exit code 2 for usage and
+    configuration, 1 when the index could not be written (a full disk)."""
     from ingest import IngestUsageError
-    from kb import IndexBusy, ModelMismatch, ModelUnavailable, SettingsError
+    from kb import IndexBusy, IndexWriteError, ModelMismatch, ModelUnavailable, SettingsError
 
     try:
         yield
     except (SettingsError, ModelUnavailable, ModelMismatch, IndexBusy, IngestUsageError) as exc:
         raise fail(str(exc)) from None
+    except IndexWriteError as exc:
+        raise fail(str(exc), 1) from None
 
 
 def open_kb(**overrides: Any) -> Any:
