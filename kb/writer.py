@@ -189,13 +189,16 @@ class WriteSession:
             return None
 
     def _probe(self, store: VectorStore) -> None:
-        """A few stored vectors must each find themselves (an unreadable HNSW index raises here)."""
+        """A few stored vectors must each be found under their own id, and an open query must run (an
+        unreadable HNSW index raises here). (HNSW is approximate: an open query need not return the
+        vector itself, so only the restricted query is compared.)"""
         ids = self.kb.registry.live_chunk_ids()
         sample = random.Random(len(ids)).sample(ids, min(PROBES, len(ids)))
         for cid, vector in self.kb.registry.vectors(sample).items():
-            matches = store.query(vector, 1)
-            if not matches or matches[0].distance > 1e-3:
-                raise LookupError(f"the vector store does not find chunk {cid} by its own vector")
+            store.query(vector, 1)
+            matches = store.query(vector, 1, ids=[cid])
+            if not matches or matches[0].chunk_id != cid or matches[0].distance > 1e-3:
+                raise LookupError(f"the vector store does not hold chunk {cid} as the registry does")
 
     def _sync(self, store: VectorStore, *, thorough: bool) -> str | None:
         """Delete ids the registry does not know, add live chunks Chroma lacks (compared in full after a kill)."""

@@ -39,6 +39,9 @@ NOTE = "upload_note"
 ASKED = "upload_asked"  # a counter in the choice widgets' keys: a new batch never inherits an old answer
 FORM = "upload_form"  # a counter in the form's widget keys: a new value empties the form
 CHOICES: tuple[Choice, ...] = ("keep_both", "replace")  # the safe choice first: it is the default
+# An upload waits this long for another upload or `vkb ingest` writing to the index, then is undone
+# with "Kunskapsbasen uppdateras just nu" (uploads queue rather than fail).
+WAIT_SECONDS = 600.0
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>$~|#])")
 
 
@@ -188,7 +191,14 @@ def run(kb: KnowledgeBase, plan: Plan, choices: dict[int, Choice], limit_mb: flo
     progress = st.progress(0.0, text="Läser in …")
     for number, item in enumerate(plan.files, start=1):
         choice = choices.get(number - 1)
-        results.append(add_upload(kb, folder, item.upload, plan.metadata, limit_mb, choice))
+        done = (number - 1) / len(plan.files)
+
+        def waiting(done: float = done) -> None:
+            progress.progress(done, text="Väntar på en annan inläsning …")
+
+        results.append(
+            add_upload(kb, folder, item.upload, plan.metadata, limit_mb, choice, wait=WAIT_SECONDS, on_wait=waiting)
+        )
         progress.progress(number / len(plan.files), text=f"{number} av {len(plan.files)} filer")
     st.session_state.pop(PENDING, None)
     st.session_state[RESULTS] = results
