@@ -477,6 +477,53 @@ def _success(name: str, saved: Saved, outcome: FileOutcome) -> UploadResult:
     return UploadResult(name, True, text, warnings, stored)
 
 
+# --- files left behind ---------------------------------------------------------------------------------
+def stray_uploads(kb: KnowledgeBase) -> list[str]:
+    """Files in the uploads folder that are neither indexed nor listed as failed: an upload the app was
+    stopped in the middle of (or one being ingested right now). The page names them; nothing is silent."""
+    folder = uploads_folder(kb.settings)
+    if not folder.is_dir():
+        return []
+    known = {record.abs_path for record in kb.documents()} | {failure.abs_path for failure in kb.failures()}
+    return sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.is_file()
+        and not path.name.startswith(".")
+        and not path.name.endswith(SIDECAR_SUFFIX)
+        and str(path.resolve()) not in known
+    )
+
+
+def ingest_strays(
+    kb: KnowledgeBase, names: Sequence[str], *, wait: float = 0, on_wait: Callable[[], None] | None = None
+) -> list[UploadResult]:
+    """Ingest files already in the uploads folder (see `stray_uploads`); one Swedish result per file.
+    A file that cannot be ingested stays, listed among the files that failed."""
+    folder = uploads_folder(kb.settings)
+    paths = [folder / name for name in names if (folder / name).is_file()]
+    if not paths:
+        return []
+    try:
+        report = ingest_paths(paths, kb, wait=wait, on_wait=on_wait)
+    except (IndexBusy, IndexWriteError) as exc:
+        log.warning("ingesting the uploads left behind stopped: %s", exc)
+        return [
+            UploadResult(path.name, False, f"”{path.name}” lästes inte in: {explain_failure(str(exc))}")
+            for path in paths
+        ]
+    results = []
+    for outcome in report.outcomes:
+        name = Path(outcome.path).name
+        if outcome.status == "failed":
+            results.append(
+                UploadResult(name, False, f"”{name}” kunde inte läsas in: {explain_failure(outcome.reason or '')}")
+            )
+        else:
+            results.append(UploadResult(name, True, f"”{name}” är inläst och sökbar nu.", stored_as=name))
+    return results
+
+
 # --- messages ------------------------------------------------------------------------------------------
 _FIELD_LABELS = {"title": "Titel", "organisation": "Organisation", "author": "Författare", "date": "Datum",
                  "doc_type": "Dokumenttyp", "stakeholder": "Aktörskategori", "url": "Webbadress",

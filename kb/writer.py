@@ -95,6 +95,7 @@ class WriteSession:
         self.recovered = 0  # abandoned versions removed
         self.repaired: str | None = None  # what was done to the vector store, when anything was
         self._lock: FileLock | None = None
+        self._marked = False  # this session created the session marker
 
     def __enter__(self) -> WriteSession:
         self._lock = acquire_write_lock(self.index_dir, wait=self.wait, on_wait=self.on_wait)
@@ -104,6 +105,7 @@ class WriteSession:
             killed = (self.index_dir / SESSION_MARKER).exists()
             with step(self.index_dir, "starting to write", vectors=False):
                 (self.index_dir / SESSION_MARKER).touch()
+            self._marked = True
             with self.kb.chroma.lock:
                 self.kb.chroma.writing = True
             with step(self.index_dir, "checking the vector store"):
@@ -124,7 +126,7 @@ class WriteSession:
             try:
                 if failed:
                     marker.replace(self.index_dir / FAILED_MARKER)  # a rename: needs no free space
-                else:
+                elif self._marked:  # (a marker a killed session left stays for the next one)
                     marker.unlink(missing_ok=True)
             except OSError:
                 log.exception("could not update the write marker in %s", self.index_dir)

@@ -26,7 +26,9 @@ from ingest.uploads import (
     check_metadata,
     explain_failure,
     free_name,
+    ingest_strays,
     plan_uploads,
+    stray_uploads,
     uploads_folder,
 )
 from kb import KnowledgeBase
@@ -76,6 +78,26 @@ def show_failures(kb: KnowledgeBase) -> None:
         st.subheader("Filer som inte kunde läsas in")
         rows = [{"Fil": f.source_path, "Orsak": explain_failure(f.reason)} for f in failures]
         st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def show_strays(kb: KnowledgeBase) -> None:
+    """Uploaded files that are not in the index: an upload stopped in the middle (or one running now)."""
+    strays = stray_uploads(kb)
+    if not strays:
+        return
+    names = ", ".join(f"”{plain(name)}”" for name in strays)
+    st.warning(
+        f"Uppladdade filer som inte är inlästa: {names}. En uppladdning avbröts innan filen lästes in, eller så "
+        "pågår den just nu."
+    )
+    if st.button("Läs in dem nu", icon=":material/upload:", key="strays_ingest"):
+        progress = st.progress(0.0, text="Läser in …")
+
+        def waiting() -> None:
+            progress.progress(0.0, text="Väntar på en annan inläsning …")
+
+        st.session_state[RESULTS] = ingest_strays(kb, strays, wait=WAIT_SECONDS, on_wait=waiting)
+        st.rerun()
 
 
 def show_results() -> None:
@@ -219,6 +241,7 @@ if status.error:
 show_overview(status)
 kb = knowledge_base()
 show_failures(kb)
+show_strays(kb)
 st.subheader("Lägg till dokument")
 limit = upload_limit_mb(kb)
 show_results()

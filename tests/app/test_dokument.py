@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ingest import ingest_paths
-from ingest.uploads import Upload, add_upload, uploads_folder
+from ingest.uploads import Upload, add_upload, save_upload, uploads_folder
 from kb import KnowledgeBase, Settings
 from kb.records import DocumentRecord
 from kb.registry import Registry
@@ -193,3 +193,14 @@ def test_a_batch_waits_for_the_choice_then_reports_every_file(uploaded: Path) ->
     assert len(at.success) == 2 and at.metric[0].value == "3"
     (error,) = at.error
     assert "”tom.md” är tom" in error.value
+
+
+def test_an_upload_the_app_was_stopped_in_is_named_and_can_be_ingested(uploaded: Path) -> None:
+    save_upload(uploaded, "avbruten_rapport.md", NEW_TEXT, METADATA, 1)  # stored, then the app was stopped
+    at = page()
+    assert_for_users(at, uploaded)
+    assert any("avbruten\\_rapport.md" in w.value and "inte är inlästa" in w.value for w in at.warning)
+    at.button(key="strays_ingest").click().run()
+    assert_for_users(at, uploaded)
+    assert any("avbruten\\_rapport.md” är inläst" in s.value for s in at.success)
+    assert at.metric[0].value == "2" and not any("inte är inlästa" in w.value for w in at.warning)
