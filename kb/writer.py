@@ -108,7 +108,7 @@ class WriteSession:
             self._marked = True
             with self.kb.chroma.lock:
                 self.kb.chroma.writing = True
-            with step(self.index_dir, "checking the vector store"):
+            with step(self.index_dir, "checking the vector store", vectors=False):  # (its writes: their own steps)
                 self._refresh_client()
                 self._prepare(failed=failed, killed=killed)
         except BaseException as exc:
@@ -167,17 +167,21 @@ class WriteSession:
             registry.set_meta("vector_model", embedder.name)
         if store is None or failed:
             self._rebuild("after a failed write" if failed else "it could not be opened")
-            self.recovered = self.kb.recover()
+            with step(self.index_dir, "removing what an interrupted ingest left"):
+                self.recovered = self.kb.recover()
             return
         try:
             self._probe(store)
             self.recovered = self.kb.recover()
             self.repaired = self._sync(store, thorough=killed)
         except Exception as exc:
-            if isinstance(exc, IndexWriteError) or is_disk_full(exc):
+            if isinstance(exc, IndexWriteError):
                 raise
+            if is_disk_full(exc):  # a delete or add of the recovery did not fit: the store may be torn
+                raise write_failure(exc, self.index_dir, "checking the vector store") from exc
             self._rebuild(f"it was unreadable: {type(exc).__name__}")
-            self.recovered = self.kb.recover()
+            with step(self.index_dir, "removing what an interrupted ingest left"):
+                self.recovered = self.kb.recover()
 
     def _open_store(self, index_model: str | None) -> VectorStore | None:
         try:
@@ -187,6 +191,8 @@ class WriteSession:
                 raise
             return None  # the registry holds this model's vectors: the collection is from before a reindex
         except Exception as exc:
+            if not self.kb.chroma.embedded:  # a server that cannot be reached is not a torn store
+                raise
             log.warning("the vector store of %s cannot be opened (%s)", self.index_dir, exc)
             return None
 
@@ -209,10 +215,11 @@ class WriteSession:
             return None
         stored = set(store.ids())
         extra, missing = sorted(stored - live), live - stored
-        for start in range(0, len(extra), BATCH):
-            store.collection.delete(ids=extra[start : start + BATCH])
-        if missing:
-            self._add(store, missing)
+        with step(self.index_dir, "putting the vector store in step"):
+            for start in range(0, len(extra), BATCH):
+                store.collection.delete(ids=extra[start : start + BATCH])
+            if missing:
+                self._add(store, missing)
         if not extra and not missing:
             return None
         self.repaired = f"put in step: {len(extra)} stale and {len(missing)} missing vectors"
@@ -223,7 +230,7 @@ class WriteSession:
         """A new collection from the registry's vectors (no model needed), replacing whatever is there."""
         log.warning("rebuilding the vector store of %s from the registry: %s", self.index_dir, why)
         connection, name = self.kb.chroma, self.kb.settings.collection
-        with connection.lock:
+        with connection.lock, step(self.index_dir, "rebuilding the vector store"):
             try:
                 connection.client().delete_collection(name)
             except Exception as exc:  # not there, or too broken even to delete
