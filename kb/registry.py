@@ -260,13 +260,20 @@ class Registry:
                 conn.execute("ALTER TABLE chunks ADD COLUMN vector BLOB")
         self._has_vectors = True
 
+    def _vector_column(self) -> bool:
+        """Whether chunks have a vector column (looked up again while not: another process may add it)."""
+        if not self._has_vectors:
+            with self._lock:
+                self._has_vectors = any(row[1] == "vector" for row in self._conn.execute("PRAGMA table_info(chunks)"))
+        return self._has_vectors
+
     def vector_model(self) -> str | None:
         """The embedding model the stored vectors belong to (None: not recorded, an older index)."""
         return self.get_meta("vector_model")
 
     def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of these chunks (chunks without one are left out)."""
-        if not self._has_vectors or not chunk_ids:
+        if not chunk_ids or not self._vector_column():
             return {}
         found: dict[str, np.ndarray] = {}
         with self._lock:
@@ -282,7 +289,7 @@ class Registry:
     def missing_vectors(self) -> list[str]:
         """Live chunks without a stored vector (an index made before vectors were kept here)."""
         with self._lock:
-            if not self._has_vectors:
+            if not self._vector_column():
                 return [r[0] for r in self._conn.execute(_LIVE_IDS).fetchall()]
             return [r[0] for r in self._conn.execute(_LIVE_IDS + " WHERE c.vector IS NULL").fetchall()]
 
@@ -303,7 +310,7 @@ class Registry:
         """(chunk_id, doc_id, ordinal, page, vector or None) of every live chunk: what a rebuilt
         vector store holds."""
         with self._lock:
-            column = "c.vector" if self._has_vectors else "NULL"
+            column = "c.vector" if self._vector_column() else "NULL"
             rows = self._conn.execute(
                 f"SELECT c.chunk_id, c.doc_id, c.ordinal, c.page, {column} FROM chunks c"
                 " JOIN documents d ON d.doc_id = c.doc_id AND d.version = c.version ORDER BY c.doc_id, c.ordinal"

@@ -232,14 +232,19 @@ def test_an_index_written_by_an_older_vkb_gets_its_vectors_into_the_registry(
     with sqlite3.connect(Path(settings.index) / "registry.sqlite3") as conn:  # what an older vkb wrote
         conn.execute("ALTER TABLE chunks DROP COLUMN vector")
         conn.execute("DELETE FROM meta WHERE key = 'vector_model'")
+    reader = KnowledgeBase.open(settings, embedder=HashEmbedder())  # the app, open all along
+    assert_searchable(reader, OLD)  # vectors from Chroma
     old = KnowledgeBase.open(settings, embedder=HashEmbedder())
-    assert_searchable(old, OLD)  # vectors from Chroma
     write_corpus(corpus, 2)
     ingest_paths([corpus], old)
     assert not old.registry.missing_vectors() and old.registry.vector_model() == HashEmbedder.name
     assert_searchable(old, NEW)
     assert_consistent(old)
+    live = reader.registry.live_chunk_ids()
+    assert reader.registry.vectors(live).keys() == set(live)  # the reader sees the new column: no Chroma needed
+    assert_searchable(reader, NEW)
     old.close()
+    reader.close()
 
 
 # --- a real full disk ---------------------------------------------------------------------------------------
