@@ -160,11 +160,9 @@ class WriteSession:
         if index_model is not None and index_model != embedder.name:
             raise model_mismatch(index_model, embedder.name)
         store = self._open_store(index_model)
-        missing = registry.missing_vectors()
-        if missing:  # an index from before the registry kept vectors: copy them over once
-            registry.set_vectors(self._vectors_for(store, missing), embedder.name)
-        elif index_model is None:
-            registry.set_meta("vector_model", embedder.name)
+        if index_model is None:  # a new index, or one from before the registry kept vectors: copy them over once
+            missing = registry.missing_vectors()
+            registry.set_vectors(self._vectors_for(store, missing) if missing else {}, embedder.name)
         if store is None or failed:
             self._rebuild("after a failed write" if failed else "it could not be opened")
             with step(self.index_dir, "removing what an interrupted ingest left"):
