@@ -9,7 +9,9 @@ Each file has a budget (`ingest.budget`): sizes checked while reading, time chec
 paragraphs and passage batches. Passages are embedded in batches of `batch_size`, and after each
 batch `on_progress` hears where the ingest is; it may raise `IngestCancelled` to stop. Whatever stops
 a file (over budget, cancelled, a kill) stops it before `replace_document`, so the index keeps the
-document's earlier version; the write lock is released on the way out.
+document's earlier version; the write lock is released on the way out. A failure to
+write the index itself (a full disk: `kb.diskspace.DiskFull`, or `IndexWriteError`) is not the
+file's fault: it stops the batch and is raised, and the index keeps its last good state.
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ from ingest.metadata import (
     resolve_metadata,
 )
 from ingest.readers import READERS, is_supported, read_document
+from kb.diskspace import IndexWriteError
 from kb.knowledge_base import KnowledgeBase
 from kb.records import Chunk
+from kb.writer import step
 
 Status = Literal["added", "updated", "unchanged", "failed", "removed", "skipped"]
 CHARS_PER_PAGE = 1800  # a Swedish "normalsida": how text formats without pages are counted as pages
@@ -70,6 +74,7 @@ class IngestReport:
     seconds_total: float = 0.0
     seconds_embedding: float = 0.0
     recovered: int = 0
+    repaired: str | None = None  # what the write session did to the vector store first, if anything
 
     def counts(self) -> Counter[str]:
         return Counter(o.status for o in self.outcomes)
@@ -160,20 +165,24 @@ def ingest_paths(
     prune: bool = False,
     progress: bool = False,
     on_progress: ProgressCallback | None = None,
+    wait: float = 0,
+    on_wait: Callable[[], None] | None = None,
 ) -> IngestReport:
     """Ingest files and folders into `kb`. Never raises for a bad file: see the report's outcomes.
 
     `progress` shows a terminal progress bar; `on_progress` is called as each file starts and after each
     batch of passages is embedded, and may raise `IngestCancelled` to stop between batches (the file
-    being ingested is left as it was and the exception propagates)."""
+    being ingested is left as it was and the exception propagates). Raises IndexBusy when another
+    writer holds the index for longer than `wait` seconds (`on_wait` is called once when it has to
+    wait), and IndexWriteError (DiskFull) when the index cannot be written: the batch stops there
+    and the index keeps its last good state."""
     started = time.perf_counter()
     given = [Path(p).expanduser() for p in paths]
     candidates, skipped = discover(given)
     report = IngestReport(outcomes=list(skipped))
     manifests: dict[Path, Manifest] = {}
-    lock = kb.writer_lock(timeout=0)
-    try:
-        report.recovered = kb.recover()
+    with kb.writing(wait=wait, on_wait=on_wait) as session:
+        report.recovered, report.repaired = session.recovered, session.repaired
         bar = tqdm(candidates, unit="file", disable=not progress, leave=False, dynamic_ncols=True)
         for number, candidate in enumerate(bar, start=1):
             notify = _notifier(bar if progress else None, on_progress, candidate.path, number, len(candidates))
@@ -186,8 +195,6 @@ def ingest_paths(
             report.outcomes.extend(_prune(given, candidates, kb))
         if any(o.status in ("added", "updated", "removed") for o in report.outcomes):
             kb.prepare_search()  # the first search after an ingest then finds its snapshot on disk
-    finally:
-        lock.release()
     report.seconds_total = time.perf_counter() - started
     return report
 
@@ -213,7 +220,7 @@ def _ingest_one(
         doc_id = next((str(e.values["doc_id"]) for e in explicit if e.values.get("doc_id")), None)
         existing = kb.document(doc_id or derive_doc_id(rel))
         if existing is not None and existing.fingerprint == fingerprint:
-            kb.registry.clear_failure(str(path))
+            _clear_failure(kb, str(path))
             return FileOutcome(str(path), "unchanged", doc_id=existing.doc_id, chunks=existing.chunk_count)
         extracted = read_document(path, budget)
         metadata = resolve_metadata(path, root, explicit, extracted.file_metadata, extracted.text)
@@ -257,17 +264,26 @@ def _ingest_one(
         )
     except IngestCancelled:
         raise
+    except IndexWriteError:
+        raise  # the index, not the file: the batch stops
     except IngestError as exc:
-        kb.registry.record_failure(str(path), rel, str(exc))
-        return FileOutcome(str(path), "failed", reason=str(exc))
+        reason = str(exc)
     except OSError as exc:
         reason = f"could not read the file ({exc.strerror or exc})"
-        kb.registry.record_failure(str(path), rel, reason)
-        return FileOutcome(str(path), "failed", reason=reason)
     except Exception as exc:  # a library choking on a malformed file must not stop the batch
         reason = f"unexpected error while ingesting ({exc.__class__.__name__}: {exc}); the rest of the batch goes on"
-        kb.registry.record_failure(str(path), rel, reason)
-        return FileOutcome(str(path), "failed", reason=reason)
+    _record_failure(kb, str(path), rel, reason)
+    return FileOutcome(str(path), "failed", reason=reason)
+
+
+def _record_failure(kb: KnowledgeBase, path: str, rel: str, reason: str) -> None:
+    with step(Path(kb.settings.index).expanduser(), "recording a failed file", vectors=False):
+        kb.registry.record_failure(path, rel, reason)
+
+
+def _clear_failure(kb: KnowledgeBase, path: str) -> None:
+    with step(Path(kb.settings.index).expanduser(), "clearing a failed file", vectors=False):
+        kb.registry.clear_failure(path)
 
 
 def _notifier(
@@ -324,5 +340,5 @@ def _prune(given: list[Path], candidates: list[_Candidate], kb: KnowledgeBase) -
     for failure in kb.failures():
         path = Path(failure.abs_path)
         if any(path.is_relative_to(folder) for folder in folders) and not path.exists():
-            kb.registry.clear_failure(failure.abs_path)
+            _clear_failure(kb, failure.abs_path)
     return removed

@@ -8,7 +8,9 @@ Uploads never lose data:
   neither is ever half written, and a new name never overwrites a file that appeared meanwhile;
 - when the new file cannot be ingested, or its ingest is stopped (cancelled, or the app's page stopped
   while it ran), the previous file and sidecar are put back byte for byte (or the new ones removed)
-  and the index keeps the previous document.
+  and the index keeps the previous document;
+- an upload waits for another one (or a `vkb ingest`) writing to the index, up to `wait` seconds, and
+  is refused before anything is written when the index's disk is too full (`min_free_mb`).
 Every message is Swedish, says what to do and names no server path; the details go to the log.
 """
 
@@ -20,7 +22,7 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -32,8 +34,9 @@ from ingest.errors import IngestCancelled
 from ingest.metadata import SIDECAR_SUFFIX
 from ingest.pipeline import FileOutcome, ProgressCallback, ingest_paths
 from ingest.readers import READERS
+from kb.diskspace import DiskFull, IndexWriteError, ensure_free_space
 from kb.errors import InputError
-from kb.knowledge_base import KnowledgeBase
+from kb.knowledge_base import IndexBusy, KnowledgeBase
 from kb.records import FailureRecord
 from kb.settings import Settings
 from kb.vocabulary import DOC_TYPES, STAKEHOLDERS
@@ -398,11 +401,21 @@ def add_upload(
     max_mb: float,
     on_clash: Choice | None = None,
     on_progress: ProgressCallback | None = None,
+    *,
+    wait: float = 0,
+    on_wait: Callable[[], None] | None = None,
 ) -> UploadResult:
     """Store one upload and ingest it; on any failure put everything back as it was and say so.
 
     `on_progress` hears how the ingest goes (see `ingest_paths`); when the ingest is stopped (it raises
-    `IngestCancelled`, or anything else ends it early) the upload is undone and the exception goes on."""
+    `IngestCancelled`, or anything else ends it early) the upload is undone and the exception goes on.
+    Another upload or ingest writing to the index is waited for up to `wait` seconds (`on_wait` is
+    called once when the upload has to wait)."""
+    try:
+        ensure_free_space(folder, kb.settings.min_free_mb, len(upload.data))
+    except DiskFull:
+        log.warning("the upload %s is refused: the index's disk is too full", upload.filename, exc_info=True)
+        return UploadResult(_shown(upload.filename), False, f"”{_shown(upload.filename)}” sparades inte. {_DISK_FULL}")
     try:
         saved = save_upload(folder, upload.filename, upload.data, metadata, max_mb, on_clash)
     except UploadError as exc:
@@ -411,7 +424,7 @@ def add_upload(
     failure_before = next((f for f in kb.failures() if f.abs_path == key), None)
     name = safe_name(upload.filename)
     try:
-        outcome = _ingest(kb, saved.path, on_progress)
+        outcome = _ingest(kb, saved.path, on_progress, wait, on_wait)
     except BaseException:  # stopped midway (IngestCancelled, a stopped page, Ctrl-C): nothing stays behind
         _undo(kb, name, saved, "the ingest was stopped before it finished", failure_before)
         raise
@@ -420,13 +433,22 @@ def add_upload(
     return _success(name, saved, outcome)
 
 
-def _ingest(kb: KnowledgeBase, path: Path, on_progress: ProgressCallback | None = None) -> FileOutcome:
+def _ingest(
+    kb: KnowledgeBase,
+    path: Path,
+    on_progress: ProgressCallback | None = None,
+    wait: float = 0,
+    on_wait: Callable[[], None] | None = None,
+) -> FileOutcome:
     """Ingest one file; every failure, the index being busy included, comes back as a failed outcome."""
     try:
-        report = ingest_paths([path], kb, on_progress=on_progress)
+        report = ingest_paths([path], kb, on_progress=on_progress, wait=wait, on_wait=on_wait)
     except IngestCancelled:
         raise
-    except Exception as exc:  # IndexBusy, or the index itself failing: the upload is undone, not lost
+    except (IndexBusy, IndexWriteError) as exc:  # the upload is undone, not lost; the index is as it was
+        log.warning("ingesting the upload %s stopped: %s", path, exc)
+        return FileOutcome(str(path), "failed", reason=str(exc))
+    except Exception as exc:  # the index itself failing: the upload is undone, not lost
         log.exception("ingesting the upload %s failed", path)
         return FileOutcome(str(path), "failed", reason=str(exc))
     for problem in report.problems:
@@ -448,10 +470,13 @@ def _undo(
             "kontakta den som sköter vkb."
         )  # fmt: skip
     key = str(saved.path.resolve())
-    if failure_before is None:
-        kb.registry.clear_failure(key)
-    else:
-        kb.registry.record_failure(failure_before.abs_path, failure_before.source_path, failure_before.reason)
+    try:
+        if failure_before is None:
+            kb.registry.clear_failure(key)
+        else:
+            kb.registry.record_failure(failure_before.abs_path, failure_before.source_path, failure_before.reason)
+    except Exception:  # a full disk: the failure list may keep a line about this file; nothing is lost
+        log.exception("could not restore the failure record of %s", saved.path)
     after = "Det tidigare dokumentet och dess uppgifter finns kvar som förut." if saved.replaced else ""
     return UploadResult(name, False, f"”{name}” kunde inte läsas in: {explained} Filen sparades inte. {after}".strip())
 
@@ -470,11 +495,66 @@ def _success(name: str, saved: Saved, outcome: FileOutcome) -> UploadResult:
     return UploadResult(name, True, text, warnings, stored)
 
 
+# --- files left behind ---------------------------------------------------------------------------------
+def stray_uploads(kb: KnowledgeBase) -> list[str]:
+    """Files in the uploads folder that are neither indexed nor listed as failed: an upload the app was
+    stopped in the middle of (or one being ingested right now). The page names them; nothing is silent."""
+    folder = uploads_folder(kb.settings)
+    if not folder.is_dir():
+        return []
+    known = {record.abs_path for record in kb.documents()} | {failure.abs_path for failure in kb.failures()}
+    return sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.is_file()
+        and not path.name.startswith(".")
+        and not path.name.endswith(SIDECAR_SUFFIX)
+        and str(path.resolve()) not in known
+    )
+
+
+def ingest_strays(
+    kb: KnowledgeBase, names: Sequence[str], *, wait: float = 0, on_wait: Callable[[], None] | None = None
+) -> list[UploadResult]:
+    """Ingest files already in the uploads folder (see `stray_uploads`); one Swedish result per file.
+    A file that cannot be ingested stays, listed among the files that failed."""
+    folder = uploads_folder(kb.settings)
+    paths = [folder / name for name in names if (folder / name).is_file()]
+    if not paths:
+        return []
+    try:
+        report = ingest_paths(paths, kb, wait=wait, on_wait=on_wait)
+    except (IndexBusy, IndexWriteError) as exc:
+        log.warning("ingesting the uploads left behind stopped: %s", exc)
+        return [
+            UploadResult(path.name, False, f"”{path.name}” lästes inte in: {explain_failure(str(exc))}")
+            for path in paths
+        ]
+    results = []
+    for outcome in report.outcomes:
+        name = Path(outcome.path).name
+        if outcome.status == "failed":
+            results.append(
+                UploadResult(name, False, f"”{name}” kunde inte läsas in: {explain_failure(outcome.reason or '')}")
+            )
+        else:
+            results.append(UploadResult(name, True, f"”{name}” är inläst och sökbar nu.", stored_as=name))
+    return results
+
+
 # --- messages ------------------------------------------------------------------------------------------
 _FIELD_LABELS = {"title": "Titel", "organisation": "Organisation", "author": "Författare", "date": "Datum",
                  "doc_type": "Dokumenttyp", "stakeholder": "Aktörskategori", "url": "Webbadress",
                  "language": "Språk", "doc_id": "Dokument-id", "source": "Källa", "path": "Sökväg"}  # fmt: skip
 _BUSY = "Kunskapsbasen uppdateras just nu. Vänta en stund och försök igen."
+_DISK_FULL = (
+    "Disken där kunskapsbasen sparas är full. Sökningen fungerar som förut. Be den som sköter vkb att frigöra "
+    "utrymme och ladda sedan upp filen igen."
+)
+_WRITE_FAILED = (
+    "Kunskapsbasen kunde inte skrivas till. Sökningen fungerar som förut. Ladda upp filen igen om en stund; "
+    f"{_ASK_ADMIN}."
+)
 _LOCKED = "PDF-filen är krypterad eller lösenordsskyddad. Spara en kopia utan lösenord och ladda upp den."
 _NOT_TEXT = "Filen innehåller inte text fast filtypen säger det. Kontrollera filen och ladda upp rätt fil."
 _NO_TEXT = (
@@ -497,7 +577,9 @@ _UNSUPPORTED = f"Filtypen kan inte läsas. Spara filen som {_KINDS} och ladda up
 _SAME_ID = "Ett annat dokument har redan samma id. Byt namn på filen och ladda upp den igen."
 _UNREADABLE = f"Filen kunde inte läsas på servern. Försök igen; {_ASK_ADMIN}."
 _FAILURES = (  # (what the pipeline's English reason contains, the Swedish message), first match wins
-    ("another vkb process is writing", _BUSY),
+    ("is writing to the index", _BUSY),
+    ("disk holding the index", _DISK_FULL),
+    (r"writing to the index at .* failed", _WRITE_FAILED),
     ("s budget per file", _TOO_SLOW),
     ("zip bomb|parts, more than", _BOMB),
     ("characters of (text|HTML), the budget", _TOO_MUCH_TEXT),

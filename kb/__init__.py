@@ -1,5 +1,6 @@
 """vkb's knowledge base: documents, chunks and vectors, kept consistent; search and citations."""
 
+from kb.diskspace import DiskFull, IndexWriteError
 from kb.embedding import Embedder, ModelUnavailable, load_embedder
 from kb.errors import InputError, UsageError, VkbError
 from kb.knowledge_base import IndexBusy, KnowledgeBase, open_documents
@@ -9,10 +10,12 @@ from kb.vectors import ModelMismatch
 
 __all__ = [
     "Chunk",
+    "DiskFull",
     "DocumentMetadata",
     "DocumentRecord",
     "Embedder",
     "IndexBusy",
+    "IndexWriteError",
     "InputError",
     "KnowledgeBase",
     "ModelMismatch",

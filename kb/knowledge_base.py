@@ -7,87 +7,81 @@ Write path for one document (atomic as seen by readers and across crashes):
   4. delete the old version's vectors.
 A kill between any two steps leaves the old version live; `recover()` (run by every writer before
 it starts) deletes whatever a killed writer staged, so a re-run repairs the index.
+Writes happen inside a `WriteSession` (`writing()`, see `kb.writer`): one writer across threads and
+processes, free space checked, the vector store checked and repaired first. A write step that fails
+raises `IndexWriteError` (`DiskFull` for a full disk) and leaves the live version as it was.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-from filelock import FileLock, Timeout
+from filelock import FileLock
 
 from kb.citations import Citation, Context, cite, passage_context
+from kb.diskspace import ensure_free_space
 from kb.embedding import CHUNK_TOKENS, Embedder, load_embedder
-from kb.errors import UsageError
 from kb.hits import Hit
 from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 from kb.registry import Registry, chunk_id
 from kb.settings import Settings, load_settings
-from kb.vectors import VectorStore, make_client, model_key
+from kb.vectors import ChromaConnection, VectorAccess, VectorStore, connect, disconnect, model_mismatch, vector_metadata
+from kb.writer import IndexBusy, WriteSession, acquire_write_lock, step
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from kb.search import Filters, Mode, Searcher
 
-
-class IndexBusy(UsageError, RuntimeError):
-    """Another process is writing to this index."""
+__all__ = ["IndexBusy", "KnowledgeBase", "open_documents", "passage_text"]
 
 
 class KnowledgeBase:
     """A document index: open it, write documents into it, read them back (search comes with `kb.search`)."""
 
-    def __init__(
-        self, settings: Settings, embedder: Embedder, registry: Registry, vectors: VectorStore | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, registry: Registry, chroma: ChromaConnection) -> None:
         self.settings = settings
         self.embedder = embedder
         self.registry = registry
-        self._vectors = vectors
+        self.chroma = chroma  # this process's Chroma client for the index, opened on first use
+        self._vectors = VectorAccess(
+            chroma, registry, settings.collection, model_name=embedder.name, dimension=embedder.dimension
+        )
         self._searcher: Searcher | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> KnowledgeBase:
-        """Open (creating if needed) the index the settings name.
-
-        Chroma is opened only when needed (writes, the first copy of a generation's vectors, dense
-        search in an index too large for an exact search): importing and opening it is ~0.8 s of a
-        CLI search. Which model filled the collection is remembered in the registry, so an index
-        built with another model is still refused at once; when the registry does not know (an older
-        index, another Chroma location), the collection itself is checked now.
-        """
+        """Open (creating if needed) the index the settings name."""
         settings = settings or load_settings()
         embedder = embedder or load_embedder(settings)
         index_dir = Path(settings.index).expanduser()
         index_dir.mkdir(parents=True, exist_ok=True)
-        knowledge_base = cls(settings, embedder, Registry(index_dir / "registry.sqlite3"))
-        if knowledge_base.vector_model() != embedder.name:
-            knowledge_base.vectors  # noqa: B018 -- opening the collection checks its model (ModelMismatch)
-        return knowledge_base
+        registry = Registry(index_dir / "registry.sqlite3")
+        index_model = registry.vector_model()
+        if index_model is not None and index_model != embedder.name:
+            registry.close()
+            raise model_mismatch(index_model, embedder.name)
+        kb = cls(settings, embedder, registry, connect(index_dir, settings.chroma_url))
+        if index_model is None:  # an index older than the registry's vectors: its collection knows the model
+            try:
+                kb.vectors  # noqa: B018 - opening it checks the model
+            except BaseException:
+                kb.close()
+                raise
+        return kb
 
     @property
     def vectors(self) -> VectorStore:
-        """The Chroma collection, opened on first use (see `open`)."""
-        if self._vectors is None:
-            index_dir = Path(self.settings.index).expanduser()
-            client = make_client(index_dir, self.settings.chroma_url)
-            self._vectors = VectorStore(
-                client, self.settings.collection, model_name=self.embedder.name, dimension=self.embedder.dimension
-            )
-            with contextlib.suppress(sqlite3.Error):  # read-only index folder: checked at every open instead
-                self.registry.set_meta(model_key(self.settings), self.embedder.name)
-        return self._vectors
-
-    def vector_model(self) -> str | None:
-        """The model whose vectors the collection holds, as last recorded in the registry."""
-        return self.registry.get_meta(model_key(self.settings))
+        """The Chroma collection (opened on first use; writers keep it in step with the registry)."""
+        return self._vectors.store()
 
     def close(self) -> None:
         self.registry.close()
+        disconnect(self.chroma)
 
     # --- sizes ------------------------------------------------------------------------------------
     @property
@@ -108,16 +102,15 @@ class KnowledgeBase:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
     # --- writing ----------------------------------------------------------------------------------
+    def writing(self, *, wait: float = 0, on_wait: Callable[[], None] | None = None) -> WriteSession:
+        """A write session (`with kb.writing(): ...`): the write lock, waited for up to `wait` seconds
+        (`on_wait` is called once when another writer holds it), free space checked and the vector store
+        repaired before the first write. IndexBusy when the lock stays taken."""
+        return WriteSession(self, wait=wait, on_wait=on_wait)
+
     def writer_lock(self, timeout: float = 0) -> FileLock:
-        """An exclusive lock for writers of this index (ingest, prune)."""
-        lock = FileLock(str(Path(self.settings.index).expanduser() / "write.lock"), timeout=timeout)
-        try:
-            lock.acquire()
-        except Timeout as exc:
-            raise IndexBusy(
-                f"another vkb process is writing to the index at {self.settings.index}; wait for it to finish"
-            ) from exc
-        return lock
+        """Only the write lock of this index (what another writer holds); `writing()` is the way to write."""
+        return acquire_write_lock(Path(self.settings.index).expanduser(), wait=timeout)
 
     def recover(self) -> int:
         """Remove what interrupted writers left behind. Returns the number of abandoned versions removed."""
@@ -149,38 +142,44 @@ class KnowledgeBase:
         warnings: Sequence[str],
         removed: Sequence[int] = (),
     ) -> str:
-        """Make this the live content of `metadata.doc_id`. Returns the new version.
-
-        `removed`: positions of the source file's text that extraction dropped (see `source_to_text`)."""
+        """Make this the live content of `metadata.doc_id`. Returns the new version."""
         if len(chunks) != len(embeddings):
             raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
         version = hashlib.sha256(f"{fingerprint}\x1f{metadata.model_dump_json()}".encode()).hexdigest()[:12]
         doc_id = metadata.doc_id
-        self.registry.stage_chunks(doc_id, version, chunks)
-        base = {**metadata.store_fields(), "version": version}
-        self.vectors.add(
-            [chunk_id(doc_id, version, c.ordinal) for c in chunks],
-            embeddings,
-            [_vector_metadata(base, c) for c in chunks],
-        )
-        self.registry.publish(
-            metadata,
-            abs_path=abs_path,
-            fingerprint=fingerprint,
-            version=version,
-            text=text,
-            pages=pages,
-            chunk_count=len(chunks),
-            page_count=page_count,
-            warnings=warnings,
-            removed=removed,
-        )
-        self.vectors.delete_document(doc_id, keep_version=version)
+        index_dir = Path(self.settings.index).expanduser()
+        ensure_free_space(index_dir, self.settings.min_free_mb, write_estimate(text, chunks, embeddings))
+        with step(index_dir, "staging the document's chunks", vectors=False):
+            self.registry.stage_chunks(doc_id, version, chunks, embeddings)
+        with step(index_dir, "adding the document's vectors"):
+            self.vectors.add(
+                [chunk_id(doc_id, version, c.ordinal) for c in chunks],
+                embeddings,
+                [vector_metadata(metadata, version, c.ordinal, c.page) for c in chunks],
+            )
+        with step(index_dir, "publishing the document", vectors=False):
+            self.registry.publish(
+                metadata,
+                abs_path=abs_path,
+                fingerprint=fingerprint,
+                version=version,
+                text=text,
+                pages=pages,
+                chunk_count=len(chunks),
+                page_count=page_count,
+                warnings=warnings,
+                removed=removed,
+            )
+        with step(index_dir, "deleting the document's old vectors"):
+            self.vectors.delete_document(doc_id, keep_version=version)
         return version
 
     def delete_document(self, doc_id: str) -> None:
-        self.registry.remove(doc_id)
-        self.vectors.delete_document(doc_id)
+        index_dir = Path(self.settings.index).expanduser()
+        with step(index_dir, "removing the document", vectors=False):
+            self.registry.remove(doc_id)
+        with step(index_dir, "deleting the document's vectors"):
+            self.vectors.delete_document(doc_id)
 
     # --- reading ----------------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
@@ -198,6 +197,17 @@ class KnowledgeBase:
     def source_to_text(self, doc_id: str, position: int) -> int:
         """Map a character position of the document's source file onto its extracted text."""
         return self.registry.source_to_text(doc_id, position)
+
+    def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these chunks: from the registry (for an index made before the registry
+        kept vectors, and not yet written to since, from Chroma)."""
+        found = self.registry.vectors(chunk_ids)
+        rest = [cid for cid in chunk_ids if cid not in found]
+        if rest:
+            got = self.vectors.collection.get(ids=rest, include=["embeddings"])
+            for cid, vector in zip(got["ids"], got["embeddings"], strict=True):
+                found[cid] = np.asarray(vector, dtype=np.float32)
+        return found
 
     # --- searching --------------------------------------------------------------------------------
     @property
@@ -243,11 +253,12 @@ def passage_text(chunk: Chunk) -> str:
     return " ".join(chunk.text.split())
 
 
-def _vector_metadata(base: dict[str, Any], chunk: Chunk) -> dict[str, Any]:
-    meta = {**base, "ordinal": chunk.ordinal}
-    if chunk.page is not None:
-        meta["page"] = chunk.page
-    return meta
+def write_estimate(text: str, chunks: Sequence[Chunk], embeddings: np.ndarray) -> int:
+    """Bytes a document may take on disk while it is written, generously: its text and chunk texts in
+    the registry and its WAL; each vector in the registry, its WAL, Chroma's log, its HNSW files and
+    the readers' vector copy; SQLite and Chroma's per-row overhead."""
+    texts = len(text.encode()) + sum(len(c.text.encode()) for c in chunks)
+    return 3 * texts + 6 * int(embeddings.nbytes) + 4096 * len(chunks)
 
 
 def open_documents(index: Path) -> Registry | None:

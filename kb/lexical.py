@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -43,14 +45,22 @@ class LexicalIndex:
         return total
 
     def save(self, folder: Path) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self._retriever is not None:
-            self._retriever.save(str(tmp))
-        (tmp / "chunk_ids.json").write_text(json.dumps(self.chunk_ids), encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)  # readers never see a half-written index
+        """Write the index to a temporary folder of this process and rename it into place: readers never
+        see a half-written index, and processes saving the same generation at once do not mix files."""
+        tmp = folder.with_name(f"{folder.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        try:
+            tmp.mkdir(parents=True)
+            if self._retriever is not None:
+                self._retriever.save(str(tmp))
+            (tmp / "chunk_ids.json").write_text(json.dumps(self.chunk_ids), encoding="utf-8")
+            shutil.rmtree(folder, ignore_errors=True)
+            try:
+                tmp.rename(folder)
+            except OSError:
+                if not folder.is_dir():  # (else another process saved the same generation first)
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:

@@ -7,15 +7,17 @@ allowed rows: measured at 100k chunks, 5 ms for all rows against 8-240 ms for a 
 The matrix is stored per index generation beside the lexical index as float32 (1,536 bytes per
 chunk for 384 dimensions; float16 would halve that but numpy has no fast float16 product) and
 memory-mapped, so the operating system keeps in memory only what queries read.
-Building a new generation copies the rows of chunks that did not change and fetches only new ones.
+Building a new generation copies the rows of chunks that did not change and fetches only new ones
+(from the registry, which holds every chunk's vector: no Chroma client is needed to read).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+import secrets
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -23,6 +25,7 @@ from threadpoolctl import ThreadpoolController
 FILE = "vectors.f32.npy"
 IDS = "vector_ids.json"
 FETCH_BATCH = 5000
+Fetch = Callable[[list[str]], Mapping[str, np.ndarray]]  # chunk ids -> the vectors found for them
 # A product of one vector with at most a few hundred MB is fastest on one thread; more BLAS threads
 # spin against torch's own threads and turned a 0.2 ms product into 70 ms spikes (measured).
 _BLAS = ThreadpoolController()
@@ -63,12 +66,20 @@ class VectorMatrix:
 
     # --- persistence -------------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
+        """Write the copy beside any old one and move it into place (processes may save the same
+        generation at once: each writes its own temporary files)."""
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / (FILE + ".tmp")
-        with tmp.open("wb") as handle:
-            np.save(handle, np.asarray(self.vectors, dtype=np.float32))
-        (folder / IDS).write_text(json.dumps(self.chunk_ids), encoding="utf-8")
-        tmp.replace(folder / FILE)
+        token = f".{os.getpid()}-{secrets.token_hex(4)}.tmp"
+        tmp, tmp_ids = folder / (FILE + token), folder / (IDS + token)
+        try:
+            with tmp.open("wb") as handle:
+                np.save(handle, np.asarray(self.vectors, dtype=np.float32))
+            tmp_ids.write_text(json.dumps(self.chunk_ids), encoding="utf-8")
+            tmp_ids.replace(folder / IDS)
+            tmp.replace(folder / FILE)
+        finally:
+            tmp.unlink(missing_ok=True)
+            tmp_ids.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, folder: Path) -> VectorMatrix:
@@ -77,16 +88,15 @@ class VectorMatrix:
         return cls(chunk_ids, vectors)
 
     @classmethod
-    def build(cls, chunk_ids: list[str], store: Any, previous: VectorMatrix | None = None) -> VectorMatrix:
-        """Vectors for `chunk_ids`: rows of `previous` where the id is unchanged, the rest from the store."""
+    def build(cls, chunk_ids: list[str], fetch: Fetch, previous: VectorMatrix | None = None) -> VectorMatrix:
+        """Vectors for `chunk_ids`: rows of `previous` where the id is unchanged, the rest fetched."""
         known = {cid: row for row, cid in enumerate(previous.chunk_ids)} if previous is not None else {}
         dimension = previous.vectors.shape[1] if previous is not None and len(previous) else None
         missing = [cid for cid in chunk_ids if cid not in known]
         fetched: dict[str, np.ndarray] = {}
         for start in range(0, len(missing), FETCH_BATCH):
             batch = missing[start : start + FETCH_BATCH]
-            got = store.get(ids=batch, include=["embeddings"])
-            for cid, vector in zip(got["ids"], got["embeddings"], strict=True):
+            for cid, vector in fetch(batch).items():
                 fetched[cid] = np.asarray(vector, dtype=np.float32)
         if len(fetched) != len(missing):
             lost = [cid for cid in missing if cid not in fetched][:3]

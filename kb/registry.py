@@ -4,6 +4,13 @@ A document is written under a new version first (`stage_chunks`), and becomes vi
 `publish` flips its live version in one transaction. A version that was staged but never published
 (the process was killed) stays in `pending` and is cleaned up by the next writer. Readers only ever
 see live versions, so a document is either fully old or fully new.
+
+Each chunk's vector is kept here too (float32, 1.5 kB per chunk with the default model), written in
+the same transaction as the chunk: the registry alone is a complete, consistent index. Readers build
+their vector copy from it (no Chroma client, so a reader in another process never sees a Chroma
+index half written by a writer), and a Chroma collection a full disk or a crash left unreadable is
+rebuilt from it (`kb.writer`). Indexes made before vectors were kept here get them from Chroma at
+the next ingest (`Registry.missing_vectors`).
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+import numpy as np
 
 from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 
@@ -45,7 +54,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     char_start INTEGER NOT NULL,
     char_end INTEGER NOT NULL,
     heading TEXT NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    vector BLOB
 );
 CREATE INDEX IF NOT EXISTS chunks_doc_version ON chunks(doc_id, version);
 CREATE TABLE IF NOT EXISTS pending (doc_id TEXT NOT NULL, version TEXT NOT NULL, PRIMARY KEY (doc_id, version));
@@ -70,6 +80,14 @@ def _ranges(positions: Sequence[int]) -> list[list[int]]:
     return ranges
 
 
+def vector_blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def blob_vector(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<f4")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -85,6 +103,8 @@ class Registry:
         self._lock = threading.RLock()
         with self._lock:
             self._conn.executescript(SCHEMA)
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(chunks)")}
+        self._has_vectors = "vector" in columns  # False for an index made before vectors were kept here
 
     def close(self) -> None:
         with self._lock:
@@ -127,14 +147,20 @@ class Registry:
         )
 
     # --- writing ----------------------------------------------------------------------------------
-    def stage_chunks(self, doc_id: str, version: str, chunks: Sequence[Chunk]) -> None:
-        """Record a not-yet-live version and its chunks (replacing any earlier attempt at it)."""
+    def stage_chunks(
+        self, doc_id: str, version: str, chunks: Sequence[Chunk], vectors: np.ndarray | None = None
+    ) -> None:
+        """Record a not-yet-live version, its chunks and their vectors (replacing any earlier attempt at it)."""
+        if vectors is not None and len(vectors) != len(chunks):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        self.ensure_vector_column()
+        blobs = [vector_blob(v) for v in vectors] if vectors is not None else [None] * len(chunks)
         with self._transaction() as conn:
             conn.execute("INSERT OR IGNORE INTO pending (doc_id, version) VALUES (?, ?)", (doc_id, version))
             conn.execute("DELETE FROM chunks WHERE doc_id = ? AND version = ?", (doc_id, version))
             conn.executemany(
-                "INSERT INTO chunks (chunk_id, doc_id, version, ordinal, page, char_start, char_end, heading, text)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (chunk_id, doc_id, version, ordinal, page, char_start, char_end, heading, text,"
+                " vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         chunk_id(doc_id, version, c.ordinal),
@@ -146,8 +172,9 @@ class Registry:
                         c.char_end,
                         json.dumps(list(c.heading_path), ensure_ascii=False),
                         c.text,
+                        blob,
                     )
-                    for c in chunks
+                    for c, blob in zip(chunks, blobs, strict=True)
                 ],
             )
 
@@ -222,6 +249,101 @@ class Registry:
         with self._transaction() as conn:
             conn.execute("DELETE FROM failures WHERE abs_path = ?", (abs_path,))
 
+    # --- vectors ----------------------------------------------------------------------------------
+    def ensure_vector_column(self) -> None:
+        """Add the vector column to an index made before vectors were kept here (a writer's first step)."""
+        if self._has_vectors:
+            return
+        with self._transaction() as conn:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(chunks)")}
+            if "vector" not in columns:
+                conn.execute("ALTER TABLE chunks ADD COLUMN vector BLOB")
+        self._has_vectors = True
+
+    def _vector_column(self) -> bool:
+        """Whether chunks have a vector column (looked up again while not: another process may add it)."""
+        if not self._has_vectors:
+            with self._lock:
+                self._has_vectors = any(row[1] == "vector" for row in self._conn.execute("PRAGMA table_info(chunks)"))
+        return self._has_vectors
+
+    def vector_model(self) -> str | None:
+        """The embedding model the stored vectors belong to (None: not recorded, an older index)."""
+        return self.get_meta("vector_model")
+
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these chunks (chunks without one are left out)."""
+        if not chunk_ids or not self._vector_column():
+            return {}
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for start in range(0, len(chunk_ids), 500):
+                batch = list(chunk_ids[start : start + 500])
+                marks = ",".join("?" * len(batch))
+                rows = self._conn.execute(
+                    f"SELECT chunk_id, vector FROM chunks WHERE vector IS NOT NULL AND chunk_id IN ({marks})", batch
+                ).fetchall()
+                found.update((cid, blob_vector(blob)) for cid, blob in rows)
+        return found
+
+    def missing_vectors(self) -> list[str]:
+        """Live chunks without a stored vector (an index made before vectors were kept here)."""
+        with self._lock:
+            if not self._vector_column():
+                return [r[0] for r in self._conn.execute(_LIVE_IDS).fetchall()]
+            return [r[0] for r in self._conn.execute(_LIVE_IDS + " WHERE c.vector IS NULL").fetchall()]
+
+    def set_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None:
+        """Store vectors for existing chunks and record the model they belong to."""
+        self.ensure_vector_column()
+        with self._transaction() as conn:
+            conn.executemany(
+                "UPDATE chunks SET vector = ? WHERE chunk_id = ?", [(vector_blob(v), cid) for cid, v in vectors.items()]
+            )
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('vector_model', ?)", (model,))
+
+    def live_chunk_ids(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute(_LIVE_IDS).fetchall()]
+
+    def live_vector_rows(self) -> list[tuple[str, str, int, int | None, np.ndarray | None]]:
+        """(chunk_id, doc_id, ordinal, page, vector or None) of every live chunk: what a rebuilt
+        vector store holds."""
+        with self._lock:
+            column = "c.vector" if self._vector_column() else "NULL"
+            rows = self._conn.execute(
+                f"SELECT c.chunk_id, c.doc_id, c.ordinal, c.page, {column} FROM chunks c"
+                " JOIN documents d ON d.doc_id = c.doc_id AND d.version = c.version ORDER BY c.doc_id, c.ordinal"
+            ).fetchall()
+        return [(r[0], r[1], r[2], r[3], blob_vector(r[4]) if r[4] is not None else None) for r in rows]
+
+    def stage_reindex_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        """Keep a re-embedded batch aside until the whole index is re-embedded (`vkb reindex`)."""
+        with self._transaction() as conn:
+            conn.execute(_STAGED)
+            conn.executemany(
+                "INSERT OR REPLACE INTO staged_vectors (chunk_id, vector) VALUES (?, ?)",
+                [(cid, vector_blob(v)) for cid, v in vectors.items()],
+            )
+
+    def clear_reindex_vectors(self) -> None:
+        with self._transaction() as conn:
+            conn.execute(_STAGED)
+            conn.execute("DELETE FROM staged_vectors")
+
+    def swap_in_reindex_vectors(self, model: str) -> None:
+        """Make the re-embedded vectors the live ones, for `model`, in one transaction."""
+        self.ensure_vector_column()
+        with self._transaction() as conn:
+            conn.execute(_STAGED)
+            conn.execute(
+                "UPDATE chunks SET vector = (SELECT s.vector FROM staged_vectors s WHERE s.chunk_id = chunks.chunk_id)"
+                " WHERE chunk_id IN (SELECT chunk_id FROM staged_vectors)"
+            )
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('vector_model', ?)", (model,))
+            conn.execute("DELETE FROM staged_vectors")
+            self._bump(conn)
+
     # --- reading ----------------------------------------------------------------------------------
     def document(self, doc_id: str) -> DocumentRecord | None:
         with self._lock:
@@ -289,6 +411,9 @@ class Registry:
         return [FailureRecord(*r) for r in rows]
 
 
+# Created by the first `vkb reindex`, not on open: opening an index never writes to it.
+_STAGED = "CREATE TABLE IF NOT EXISTS staged_vectors (chunk_id TEXT PRIMARY KEY, vector BLOB NOT NULL)"
+_LIVE_IDS = "SELECT c.chunk_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id AND d.version = c.version"
 _DOC_SELECT = (
     "SELECT metadata, abs_path, fingerprint, version, chunk_count, page_count, warnings, ingested_at FROM documents"
 )

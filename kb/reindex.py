@@ -1,9 +1,11 @@
 """Re-embed an index for another embedding model, from the registry's chunk texts (no file is re-read).
 
-The new vectors go into a staging collection; only when every chunk is in it is it marked complete,
-the old collection deleted and the staging one renamed. A kill before that leaves the old index
-exactly as it was (the next reindex starts the staging collection afresh); a kill between the delete
-and the rename is finished by the next open (`vectors.finish_interrupted_swap`). The lexical folder's
+The new vectors go into a staging collection and beside the registry's vectors (`staged_vectors`);
+only when every chunk is in both is the collection marked complete, the registry's vectors swapped
+for the new ones in one transaction (readers use those), the old collection deleted and the staging
+one renamed. A kill before the registry's swap leaves the old index exactly as it was (the next
+reindex starts afresh); a kill after it is finished by the next open (`vectors.finish_interrupted_swap`)
+or the next write session (which rebuilds the collection from the registry). The lexical folder's
 vector copies are caches of the old vectors: they are removed and the generation bumped.
 
 The chunks keep their size. The next `vkb ingest` of a folder re-chunks its files for the new model
@@ -13,19 +15,20 @@ The chunks keep their size. The next `vkb ingest` of a folder re-chunks its file
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
+from kb.diskspace import ensure_free_space
 from kb.embedding import Embedder, load_embedder
 from kb.errors import InputError
-from kb.knowledge_base import IndexBusy, passage_text
+from kb.knowledge_base import passage_text
 from kb.registry import Registry
 from kb.settings import Settings
-from kb.vectors import HNSW, STAGING_SUFFIX, finish_interrupted_swap, make_client, model_key
+from kb.vectors import HNSW, STAGING_SUFFIX, connect, disconnect, finish_interrupted_swap, vector_metadata
+from kb.writer import acquire_write_lock, step
 
 BATCH = 64
 Progress = Callable[[int, int], None]
@@ -48,47 +51,59 @@ def reindex(settings: Settings, *, embedder: Embedder | None = None, progress: P
     index_dir = Path(settings.index).expanduser()
     if not (index_dir / "registry.sqlite3").exists():
         raise NothingToReindex(f"there is no index at {index_dir}; build one with `vkb ingest FOLDER`")
-    lock = FileLock(str(index_dir / "write.lock"), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise IndexBusy(f"another vkb process is writing to the index at {index_dir}; wait for it to finish") from exc
+    lock = acquire_write_lock(index_dir)
     registry = Registry(index_dir / "registry.sqlite3")
+    connection = connect(index_dir, settings.chroma_url)
     try:
+        ensure_free_space(index_dir, settings.min_free_mb)
         embedder = embedder or load_embedder(settings)
-        client = make_client(index_dir, settings.chroma_url)
-        finish_interrupted_swap(client, settings.collection)
+        stamp = (registry.get_meta("chroma_writer"), registry.generation())
+        if connection.embedded and connection.is_open and connection.stamp != stamp:
+            connection.reopen()  # another process wrote since this client was opened
+        registry.set_meta("chroma_writer", uuid.uuid4().hex)
+        client = connection.client()
+        finish_interrupted_swap(client, settings.collection, registry.vector_model())
         old = client.get_or_create_collection(settings.collection, embedding_function=None)
-        previous = (old.metadata or {}).get("vkb_model")
+        previous = registry.vector_model() or (old.metadata or {}).get("vkb_model")
         if previous == embedder.name:
             raise NothingToReindex(f"the index is already built with {embedder.name}")
+        documents = {record.doc_id: record for record in registry.documents()}
         live = registry.live_chunks()
-        staging = _fresh_staging(client, settings.collection, embedder)
+        with step(index_dir, "starting the re-embedded collection"):
+            staging = _fresh_staging(client, settings.collection, embedder)
+            registry.clear_reindex_vectors()
         too_long = 0
         for start in range(0, len(live), BATCH):
             batch = live[start : start + BATCH]
             ids = [chunk_id for chunk_id, _, _ in batch]
             texts = [passage_text(chunk) for _, _, chunk in batch]
             too_long += sum(1 for n in embedder.count_tokens(texts) if n > embedder.max_tokens)
-            metadatas = old.get(ids=ids, include=["metadatas"])
-            by_id = dict(zip(metadatas["ids"], metadatas["metadatas"], strict=True))
-            staging.upsert(
-                ids=ids,
-                embeddings=embedder.embed_passages(texts),
-                metadatas=[by_id.get(i) or {"doc_id": doc_id} for i, (_, doc_id, _) in zip(ids, batch, strict=True)],
-            )
+            embeddings = embedder.embed_passages(texts)
+            metadatas = [
+                vector_metadata(documents[doc_id].metadata, documents[doc_id].version, chunk.ordinal, chunk.page)
+                for _, doc_id, chunk in batch
+            ]
+            with step(index_dir, "storing re-embedded vectors"):
+                staging.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas)
+                registry.stage_reindex_vectors(dict(zip(ids, embeddings, strict=True)))
             if progress:
                 progress(min(start + BATCH, len(live)), len(live))
-        staging.modify(metadata={**_metadata(embedder), "vkb_complete": True})
-        client.delete_collection(settings.collection)
-        staging.modify(name=settings.collection)
-        registry.set_meta(model_key(settings), embedder.name)
+        with step(index_dir, "swapping in the re-embedded vectors"):
+            staging.modify(metadata={**_metadata(embedder), "vkb_complete": True})
+            registry.swap_in_reindex_vectors(embedder.name)  # readers see the new model's vectors from here
+            client.delete_collection(settings.collection)
+            staging.modify(name=settings.collection)
+            connection.remove_orphan_segments()
         shutil.rmtree(index_dir / "lexical", ignore_errors=True)  # vector copies of the old model
         registry.bump_generation()
         return ReindexReport(embedder.name, previous, len(live), too_long)
     finally:
-        registry.close()
-        lock.release()
+        try:
+            connection.stamp = (registry.get_meta("chroma_writer"), registry.generation())
+        finally:
+            disconnect(connection)
+            registry.close()
+            lock.release()
 
 
 def _metadata(embedder: Embedder) -> dict[str, Any]:

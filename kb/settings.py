@@ -116,6 +116,14 @@ class Settings(BaseSettings):
             "passage batches, reported as failed and leaves the index as it was."
         ),
     )
+    min_free_mb: float = Field(
+        default=200.0,
+        ge=0,
+        description=(
+            "Free space (in MB) an ingest leaves on the disk holding the index: it stops, before writing, "
+            "when a document would leave less."
+        ),
+    )
     batch_size: int = Field(default=32, ge=1, description="Passages embedded per model call.")
     threads: int | None = Field(
         default=None,

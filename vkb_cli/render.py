@@ -31,6 +31,8 @@ def print_ingest_report(report: Any) -> None:
         typer.secho(f"manifest {printable(problem)}", fg=typer.colors.RED, err=True)
     if report.recovered:
         typer.echo(f"repaired {report.recovered} document(s) left half-written by an interrupted run", err=True)
+    if report.repaired:
+        typer.echo(f"vector store {report.repaired}", err=True)
     counts = report.counts()
     summary = " · ".join(f"{counts.get(status, 0)} {status}" for status in _ORDER)
     typer.echo(f"{summary} ({report.chunks} new chunks, {report.seconds_total:.1f} s)")

@@ -33,7 +33,9 @@ from ingest.uploads import (
     check_metadata,
     explain_failure,
     free_name,
+    ingest_strays,
     plan_uploads,
+    stray_uploads,
     uploads_folder,
 )
 from kb import KnowledgeBase
@@ -50,6 +52,9 @@ STOPPED = (
 ASKED = "upload_asked"  # a counter in the choice widgets' keys: a new batch never inherits an old answer
 FORM = "upload_form"  # a counter in the form's widget keys: a new value empties the form
 CHOICES: tuple[Choice, ...] = ("keep_both", "replace")  # the safe choice first: it is the default
+# An upload waits this long for another upload or `vkb ingest` writing to the index, then is undone
+# with "Kunskapsbasen uppdateras just nu" (uploads queue rather than fail).
+WAIT_SECONDS = 600.0
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>$~|#])")
 
 
@@ -84,6 +89,26 @@ def show_failures(kb: KnowledgeBase) -> None:
         st.subheader("Filer som inte kunde läsas in")
         rows = [{"Fil": f.source_path, "Orsak": explain_failure(f.reason)} for f in failures]
         st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def show_strays(kb: KnowledgeBase) -> None:
+    """Uploaded files that are not in the index: an upload stopped in the middle (or one running now)."""
+    strays = stray_uploads(kb)
+    if not strays:
+        return
+    names = ", ".join(f"”{plain(name)}”" for name in strays)
+    st.warning(
+        f"Uppladdade filer som inte är inlästa: {names}. En uppladdning avbröts innan filen lästes in, eller så "
+        "pågår den just nu."
+    )
+    if st.button("Läs in dem nu", icon=":material/upload:", key="strays_ingest"):
+        progress = st.progress(0.0, text="Läser in …")
+
+        def waiting() -> None:
+            progress.progress(0.0, text="Väntar på en annan inläsning …")
+
+        st.session_state[RESULTS] = ingest_strays(kb, strays, wait=WAIT_SECONDS, on_wait=waiting)
+        st.rerun()
 
 
 def show_results() -> None:
@@ -213,7 +238,15 @@ def run(kb: KnowledgeBase, plan: Plan, choices: dict[int, Choice], limit_mb: flo
             step = f"{progress.embedded} av {progress.chunks} textavsnitt" if progress.chunks else "läser filen"
             bar.progress(min(done, 1.0), text=plain(f"Fil {number} av {files}: ”{name}”, {step}"))
 
-        results.append(add_upload(kb, folder, item.upload, plan.metadata, limit_mb, choices.get(number - 1), show))
+        def waiting(number: int = number) -> None:
+            bar.progress((number - 1) / files, text="Väntar på en annan inläsning …")
+
+        choice = choices.get(number - 1)
+        results.append(
+            add_upload(
+                kb, folder, item.upload, plan.metadata, limit_mb, choice, show, wait=WAIT_SECONDS, on_wait=waiting
+            )
+        )
         bar.progress(number / files, text=f"{number} av {files} filer")
     st.session_state.pop(PENDING, None)
     if plan.files:  # the files were handled: an empty form for the next ones
@@ -239,6 +272,7 @@ if status.error:
 show_overview(status)
 kb = knowledge_base()
 show_failures(kb)
+show_strays(kb)
 st.subheader("Lägg till dokument")
 limit = upload_limit_mb(kb)
 show_results()

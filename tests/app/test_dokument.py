@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ingest import ingest_paths
-from ingest.uploads import Upload, add_upload, uploads_folder
+from ingest.uploads import Upload, add_upload, save_upload, uploads_folder
 from kb import KnowledgeBase, Settings
 from kb.records import DocumentRecord
 from kb.registry import Registry
@@ -208,3 +208,14 @@ def test_bombs_are_refused_at_once_with_a_swedish_reason(uploaded: Path, setting
     assert "”bomb.docx” kunde inte läsas in: Filen packas upp till mycket mer än den själv är stor" in errors[0]
     assert "”enorm.txt” kunde inte läsas in: Dokumentet har mer text än vkb läser in per dokument" in errors[1]
     assert snapshot(uploaded) == before and records(settings) == indexed
+
+
+def test_an_upload_the_app_was_stopped_in_is_named_and_can_be_ingested(uploaded: Path) -> None:
+    save_upload(uploaded, "avbruten_rapport.md", NEW_TEXT, METADATA, 1)  # stored, then the app was stopped
+    at = page()
+    assert_for_users(at, uploaded)
+    assert any("avbruten\\_rapport.md" in w.value and "inte är inlästa" in w.value for w in at.warning)
+    at.button(key="strays_ingest").click().run()
+    assert_for_users(at, uploaded)
+    assert any("avbruten\\_rapport.md” är inläst" in s.value for s in at.success)
+    assert at.metric[0].value == "2" and not any("inte är inlästa" in w.value for w in at.warning)

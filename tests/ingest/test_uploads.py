@@ -22,9 +22,11 @@ from ingest.uploads import (
     explain_failure,
     explain_warning,
     free_name,
+    ingest_strays,
     plan_uploads,
     safe_name,
     save_upload,
+    stray_uploads,
     uploads_folder,
 )
 from kb import KnowledgeBase, load_settings
@@ -217,6 +219,21 @@ def test_a_busy_index_undoes_the_upload(hash_kb: KnowledgeBase, indexed: Path, f
     assert not result.ok and "Vänta en stund" in result.message
     assert_for_users(result.message, folder, hash_kb.settings.index)
     assert snapshot(folder) == before and hash_kb.documents() == [record]
+
+
+def test_an_upload_stopped_before_its_ingest_is_named_and_can_be_ingested(
+    hash_kb: KnowledgeBase, indexed: Path, folder: Path
+) -> None:
+    save_upload(folder, "avbruten.md", NEW_TEXT, METADATA, 1)  # the app was stopped here
+    save_upload(folder, "trasig.md", BROKEN, {}, 1)
+    assert stray_uploads(hash_kb) == ["avbruten.md", "trasig.md"]  # not silently left behind
+    results = {result.name: result for result in ingest_strays(hash_kb, stray_uploads(hash_kb))}
+    assert results["avbruten.md"].ok and not results["trasig.md"].ok
+    for result in results.values():
+        assert_for_users(result.message, folder)
+    assert stray_uploads(hash_kb) == []  # one is indexed, the other listed among the failed files
+    assert [Path(f.abs_path).name for f in hash_kb.failures()] == ["trasig.md"]
+    assert hash_kb.search("undersköterskor hemtjänsten", k=1, mode="lexical")[0].source_path == "avbruten.md"
 
 
 def test_a_failed_sidecar_write_puts_the_old_file_back(

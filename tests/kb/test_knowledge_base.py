@@ -12,7 +12,6 @@ import pytest
 from ingest import ingest_paths
 from kb import KnowledgeBase, ModelMismatch, load_settings
 from kb.embedding import ModelUnavailable, resolve_model
-from kb.vectors import model_key
 from tests.conftest import REPO, SEED_CORPUS, HashEmbedder
 
 pytestmark = pytest.mark.slow
@@ -71,19 +70,6 @@ def test_searching_an_existing_index_needs_no_chroma(tmp_path: Path) -> None:
     assert done.stdout.strip() == "False", done.stderr
     with pytest.raises(ModelMismatch):  # the model check does not need Chroma either
         KnowledgeBase.open(settings, embedder=OtherModel())
-
-
-def test_an_index_whose_registry_does_not_know_the_model_is_checked_against_chroma(tmp_path: Path) -> None:
-    settings = load_settings(index=tmp_path / "index")
-    kb = KnowledgeBase.open(settings, embedder=HashEmbedder())
-    ingest_paths([SEED_CORPUS], kb)
-    kb.registry.set_meta(model_key(settings), "")  # an index from before the registry recorded it
-    kb.close()
-    with pytest.raises(ModelMismatch, match="test-hash-embedder"):
-        KnowledgeBase.open(settings, embedder=OtherModel())
-    kb = KnowledgeBase.open(settings, embedder=HashEmbedder())  # the right model: recorded again
-    assert kb.vector_model() == "test-hash-embedder"
-    kb.close()
 
 
 class OtherModel(HashEmbedder):

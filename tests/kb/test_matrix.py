@@ -51,10 +51,9 @@ class _Store:
         self.vectors = vectors
         self.asked: list[str] = []
 
-    def get(self, ids: list[str], include: list[str]) -> dict[str, list]:  # type: ignore[type-arg]
+    def __call__(self, ids: list[str]) -> dict[str, np.ndarray]:
         self.asked += ids
-        known = [i for i in ids if i in self.vectors]
-        return {"ids": known, "embeddings": [self.vectors[i] for i in known]}
+        return {i: np.asarray(self.vectors[i]) for i in ids if i in self.vectors}
 
 
 def test_build_reuses_unchanged_rows_and_fetches_only_new_ones(tmp_path: Path) -> None:

@@ -118,3 +118,32 @@ def test_a_process_still_searching_after_a_reindex_elsewhere_is_told_to_restart(
     with pytest.raises(ModelMismatch, match="restart"):  # not: the old vectors mixed with the new
         running.search("sjuksköterskor", mode="dense")
     running.close()
+
+
+def test_a_kill_after_the_registry_took_the_new_vectors_is_finished_by_the_next_open(
+    built: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chromadb.api.client import Client
+
+    original = Client.delete_collection
+
+    def killed(self: Client, name: str) -> None:
+        raise KeyboardInterrupt  # killed after the registry's swap, before the old collection went
+
+    monkeypatch.setattr(Client, "delete_collection", killed)
+    with pytest.raises(KeyboardInterrupt):
+        reindex(built, embedder=OtherEmbedder())
+    monkeypatch.setattr(Client, "delete_collection", original)
+    with pytest.raises(ModelMismatch):  # the registry holds the new model's vectors: the old model is refused
+        KnowledgeBase.open(built, embedder=HashEmbedder())
+    kb = KnowledgeBase.open(built, embedder=OtherEmbedder())
+    hits = kb.search("vidareutbildning till specialistsjuksköterska", mode="dense")
+    table = kb.searcher.table()
+    row = table.row_of[hits[0].chunk_id]
+    expected = OtherEmbedder().embed_passages([" ".join(table.chunks[row].text.split())])[0]
+    assert np.allclose(table.matrix.vectors[row], expected, atol=1e-6)  # searched with the new vectors
+    assert kb.vectors.count() == len(kb.registry.live_chunks())  # the swap was finished on open
+    names = {c.name for c in make_client(Path(built.index), built.chroma_url).list_collections()}
+    assert built.collection in names and built.collection + STAGING_SUFFIX not in names
+    assert ingest_paths([SEED_CORPUS], kb).counts() == {"updated": 3}  # chunked again for the new model
+    kb.close()
