@@ -162,7 +162,7 @@ def _ingest_one(candidate: _Candidate, manifest: Manifest, kb: KnowledgeBase, re
         if existing is not None and existing.fingerprint == fingerprint:
             kb.registry.clear_failure(str(path))
             return FileOutcome(str(path), "unchanged", doc_id=existing.doc_id, chunks=existing.chunk_count)
-        extracted = read_document(path)
+        extracted = read_document(path, ocr=kb.settings.ocr)
         metadata = resolve_metadata(path, root, explicit, extracted.file_metadata, extracted.text)
         existing = kb.document(metadata.doc_id)
         if existing is not None and existing.abs_path != str(path) and Path(existing.abs_path).exists():
@@ -191,6 +191,7 @@ def _ingest_one(candidate: _Candidate, manifest: Manifest, kb: KnowledgeBase, re
             embeddings=embeddings,
             page_count=extracted.page_count,
             warnings=extracted.warnings,
+            ocr_pages=extracted.ocr_pages,
         )
         pages = extracted.page_count or max(1.0, len(extracted.text) / CHARS_PER_PAGE)
         return FileOutcome(

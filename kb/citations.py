@@ -16,6 +16,7 @@ class Citation:
     link: str | None
     doc_id: str
     page: int | None
+    ocr: bool = False  # the quote was read by OCR from a scanned page
 
     def markdown(self) -> str:
         return f"> {self.quote}\n\n{self.reference}"
@@ -50,6 +51,7 @@ def cite(hit: Hit, *, url: str | None = None, abs_path: str | None = None, quote
         link=source_link(url, abs_path, hit.page),
         doc_id=hit.doc_id,
         page=hit.page,
+        ocr=hit.ocr,
     )
 
 

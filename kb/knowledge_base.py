@@ -118,6 +118,7 @@ class KnowledgeBase:
         embeddings: np.ndarray,
         page_count: int | None,
         warnings: Sequence[str],
+        ocr_pages: Sequence[int] = (),
     ) -> str:
         """Make this the live content of `metadata.doc_id`. Returns the new version."""
         if len(chunks) != len(embeddings):
@@ -141,6 +142,7 @@ class KnowledgeBase:
             chunk_count=len(chunks),
             page_count=page_count,
             warnings=warnings,
+            ocr_pages=ocr_pages,
         )
         self.vectors.delete_document(doc_id, keep_version=version)
         return version

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS documents (
     page_count INTEGER,
     warnings TEXT NOT NULL,
     ingested_at TEXT NOT NULL,
-    removed TEXT NOT NULL DEFAULT '[]'
+    removed TEXT NOT NULL DEFAULT '[]',
+    ocr_pages TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS documents_abs_path ON documents(abs_path);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -85,6 +86,9 @@ class Registry:
         self._lock = threading.RLock()
         with self._lock:
             self._conn.executescript(SCHEMA)
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(documents)")}
+            if "ocr_pages" not in columns:  # a registry from before OCR: pages read by OCR are listed per document
+                self._conn.execute("ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]'")
 
     def close(self) -> None:
         with self._lock:
@@ -164,13 +168,14 @@ class Registry:
         page_count: int | None,
         warnings: Sequence[str],
         removed: Sequence[int] = (),
+        ocr_pages: Sequence[int] = (),
     ) -> None:
         """Make `version` the live version of the document, in one transaction."""
         with self._transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO documents (doc_id, source_path, abs_path, fingerprint, version, metadata,"
-                " text, pages, chunk_count, page_count, warnings, ingested_at, removed)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " text, pages, chunk_count, page_count, warnings, ingested_at, removed, ocr_pages)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     metadata.doc_id,
                     metadata.source_path,
@@ -185,6 +190,7 @@ class Registry:
                     json.dumps(list(warnings), ensure_ascii=False),
                     _now(),
                     json.dumps(_ranges(removed)),
+                    json.dumps(list(ocr_pages)),
                 ),
             )
             conn.execute("DELETE FROM chunks WHERE doc_id = ? AND version != ?", (metadata.doc_id, version))
@@ -290,7 +296,8 @@ class Registry:
 
 
 _DOC_SELECT = (
-    "SELECT metadata, abs_path, fingerprint, version, chunk_count, page_count, warnings, ingested_at FROM documents"
+    "SELECT metadata, abs_path, fingerprint, version, chunk_count, page_count, warnings, ingested_at, ocr_pages"
+    " FROM documents"
 )
 
 
@@ -304,4 +311,5 @@ def _document(row: tuple) -> DocumentRecord:
         page_count=row[5],
         warnings=tuple(json.loads(row[6])),
         ingested_at=row[7],
+        ocr_pages=tuple(json.loads(row[8])),
     )

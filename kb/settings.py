@@ -81,6 +81,13 @@ class Settings(BaseSettings):
         default=None, ge=1, description="Threads for the e5 engine. Default: the machine's cores."
     )
     device: str = Field(default="cpu", description="Torch device for the embedding model (cpu, cuda, mps).")
+    ocr: bool = Field(
+        default=True,
+        description=(
+            "Read PDF pages without a text layer (scans) with Tesseract OCR; needs the Debian packages "
+            "tesseract-ocr and tesseract-ocr-swe. Off: such pages are reported and skipped."
+        ),
+    )
     catalogue: Path = Field(
         default_factory=lambda: _shipped_catalogue(),
         description="Folder of intervention records (one YAML file each). Default: the checkout's data/catalogue.",

@@ -78,6 +78,7 @@ def show_hit(hit: Hit, *, nested: bool = False) -> None:
                 DOC_TYPE_LABELS[hit.doc_type],
                 escape(hit.date or "u.å."),
                 where + f"poäng {hit.score:.2f}",
+                *(["OCR-tolkad text"] if hit.ocr else []),
             ]
         )
         st.markdown(f'<div class="vkb-meta">{meta}</div>', unsafe_allow_html=True)
@@ -96,6 +97,8 @@ def show_hit(hit: Hit, *, nested: bool = False) -> None:
             st.caption("Kopiera med knappen i rutans hörn.")
             # Plain text for pasting: the reference's Markdown asterisks (the italic title) are dropped.
             st.code(f"”{citation.quote}”\n{citation.reference.replace('*', '')}", language=None, wrap_lines=True)
+            if citation.ocr:
+                st.caption("OCR-tolkad text: sidan är skannad och texten maskinläst. Jämför citatet med sidan.")
         with st.expander("Visa i källan"):
             context = kb.context(hit)
             if context is None:

@@ -27,11 +27,16 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in READERS
 
 
-def read_document(path: Path) -> ExtractedDocument:
-    """Extract a file's text; raises `IngestError` subclasses with a user-facing reason."""
+def read_document(path: Path, *, ocr: bool = True) -> ExtractedDocument:
+    """Extract a file's text; raises `IngestError` subclasses with a user-facing reason.
+
+    `ocr`: read PDF pages without a text layer with Tesseract (the `ocr` setting).
+    """
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise UnsupportedFileType(path.suffix, READERS)
+    if reader is read_pdf:
+        return read_pdf(path, ocr=ocr)
     return reader(path)
 
 

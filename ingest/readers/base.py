@@ -33,6 +33,7 @@ class ExtractedDocument:
     warnings: list[str] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)
     page_count: int | None = None
+    ocr_pages: list[int] = field(default_factory=list)  # pages whose text was read by OCR
 
     def source_to_text(self, position: int) -> int:
         """Map a character position of the source file's text onto `text`."""

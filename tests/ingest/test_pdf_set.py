@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from ingest.readers import read_document
-from kb.page_truth import PdfTruth, load_truth, locate
+from kb.page_truth import PdfTruth, faithful, load_truth, locate
 from tests.conftest import PDF_SET_DOCS, SHARED_CORPUS
 from tests.fixtures.pdf_set import load_corpus
 
@@ -79,3 +79,16 @@ def test_running_headers_and_page_numbers_never_reach_the_text(
             lines = doc.text[page.start : page.end].split("\n")
             footer = dict(truth.footers).get(page.number)
             assert footer is None or footer not in (lines[0], lines[-1])
+
+
+@pytest.mark.parametrize("layout", ["digital", "twocolumn"])
+def test_page_text_is_faithful_after_dehyphenation(truths: list[PdfTruth], pdf_set: Path, layout: str) -> None:
+    """Each extracted page equals the page as drawn (header and footer aside, hyphenation undone)."""
+    pages = same = 0
+    for truth in (t for t in truths if t.layout == layout):
+        doc = read_document(pdf_set / truth.layout / truth.pdf)
+        extracted = {p.number: doc.text[p.start : p.end] for p in doc.pages}
+        for number, expected in enumerate(truth.page_text, start=1):
+            pages += 1
+            same += faithful(extracted.get(number, ""), expected) and faithful(expected, extracted.get(number, ""))
+    assert same / pages >= 0.9
