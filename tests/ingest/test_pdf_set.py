@@ -92,3 +92,18 @@ def test_page_text_is_faithful_after_dehyphenation(truths: list[PdfTruth], pdf_s
             pages += 1
             same += faithful(extracted.get(number, ""), expected) and faithful(expected, extracted.get(number, ""))
     assert same / pages >= 0.9
+
+
+@pytest.mark.parametrize("layout", ["digital", "twocolumn"])
+def test_tables_keep_their_rows_with_cells_separated_on_their_page(
+    truths: list[PdfTruth], pdf_set: Path, layout: str
+) -> None:
+    tables = 0
+    for truth in (t for t in truths if t.layout == layout):
+        doc = read_document(pdf_set / truth.layout / truth.pdf)
+        lines = {p.number: doc.text[p.start : p.end].split("\n") for p in doc.pages}
+        for table in truth.tables:
+            tables += 1
+            for row in table.rows:
+                assert " | ".join(row) in lines[table.page], (truth.pdf, table.page, row)
+    assert tables >= 4
