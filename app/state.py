@@ -17,6 +17,7 @@ import streamlit as st
 from catalogue import Catalogue
 from catalogue.draft import Draft, DraftItem, DraftStore
 from kb import KnowledgeBase, Settings, load_settings
+from kb.page_image import PageView, PageViewError, pdf_at_page, render_page, servable_file
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
 
 log = logging.getLogger("vkb.app")
@@ -162,3 +163,27 @@ def add_to_draft(item: DraftItem) -> None:
 # --- chosen interventions for comparison --------------------------------------------------------------
 def compare_selection() -> list[str]:
     return st.session_state.setdefault("compare", [])  # type: ignore[no-any-return]
+
+
+# --- the cited page as it looks ----------------------------------------------------------------------
+@st.cache_data(max_entries=32, show_spinner=False)
+def _page_view(abs_path: str, stamp: float, page: int, passage: str | None) -> PageView:
+    del stamp  # part of the cache key: a replaced file is rendered again
+    return render_page(Path(abs_path), page, passage=passage)
+
+
+def source_page(abs_path: str, page: int, passage: str | None) -> PageView | None:
+    """The PDF page as an image with the passage highlighted, or None when it cannot be shown (logged)."""
+    try:
+        return _page_view(abs_path, Path(abs_path).stat().st_mtime, page, passage)
+    except (OSError, PageViewError):
+        log.exception("page %s of %s could not be rendered", page, abs_path)
+        return None
+
+
+def original_at_page(abs_path: str, page: int) -> bytes | None:
+    """The original PDF, set to open at `page`, if it lies inside the index folder; else None."""
+    try:
+        return pdf_at_page(servable_file(Path(settings().index), abs_path), page)
+    except PageViewError:
+        return None
