@@ -80,7 +80,7 @@ def render_page(path: Path, page: int, *, passage: str | None = None, scale: flo
             raise PageViewError(f"the PDF has {count} pages, not a page {page}")
         handle = pdf[page - 1]
         try:
-            width, height = handle.get_size()
+            _, height = handle.get_size()
             image = handle.render(scale=scale).to_pil().convert("RGBA")
             rects = _passage_rects(handle, passage) if passage else []
         finally:
