@@ -49,6 +49,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/ingest_bench.py --corpus ../shared/corpus
 	$(BIN)/python benchmarks/search_bench.py --corpus ../shared/corpus --chunks 100000
+	$(BIN)/python benchmarks/pdf_bench.py --corpus ../shared/corpus --pages 500
 
 ## make bench-scale: 10k and 100k chunks, embedded and against a real Chroma server, with a 1M estimate (~20 min)
 bench-scale: install
