@@ -7,9 +7,8 @@ footnotes, tables, hyphenation), then, each in a fresh process so peak memory is
 reads it with vkb's PDF reader (text layer); reads the first fifth of it the same way (if memory
 grew with the document, the long read would need far more); and reads `--ocr-pages` pages of it as a
 scan (rendered images) with OCR. Also counts running headers and page-number footers left in the
-text (so in any chunk: chunks are spans of that text). Ruled tables cost most of the text-layer
-time: pdfplumber parses each page that draws a table grid (about 0.5 s a page on a busy 2-core
-machine), and this volume has a table for nearly every page.
+text (so in any chunk: chunks are spans of that text). The volume has a ruled table for nearly
+every page, so table finding is in the figure.
 """
 
 from __future__ import annotations

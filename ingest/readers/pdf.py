@@ -20,7 +20,7 @@ from ingest.errors import DocumentUnreadable
 from ingest.ocr import OcrUnavailable, ocr_page
 from ingest.ocr import available as ocr_available
 from ingest.readers.base import ExtractedDocument
-from ingest.readers.pdf_tables import TableFinder, has_rules, with_tables
+from ingest.readers.pdf_tables import find_tables, with_tables
 from kb.records import PageSpan
 
 MAX_PAGES = 20_000
@@ -54,12 +54,10 @@ def read_pdf(path: Path, *, ocr: bool = True) -> ExtractedDocument:
         pdf = pdfium.PdfDocument(str(path), password="" if reader.is_encrypted else None)
     except (pdfium.PdfiumError, OSError) as exc:
         raise DocumentUnreadable(f"not a readable PDF, the file may be damaged or truncated ({exc})") from exc
-    tables = TableFinder(path)
     try:
-        raw, broken, ocr_pages, warnings = _pages(pdf, tables, ocr=ocr)
+        raw, broken, ocr_pages, warnings = _pages(pdf, ocr=ocr)
     finally:
         pdf.close()
-        tables.close()
     count = len(raw)
     pages = clean_pages(raw, fuzzy=bool(ocr_pages))
     empty = [n for n, text in enumerate(pages, start=1) if not text.strip() and n not in broken]
@@ -95,9 +93,7 @@ def read_pdf(path: Path, *, ocr: bool = True) -> ExtractedDocument:
     return doc
 
 
-def _pages(
-    pdf: pdfium.PdfDocument, tables: TableFinder, *, ocr: bool
-) -> tuple[list[str], list[int], list[int], list[str]]:
+def _pages(pdf: pdfium.PdfDocument, *, ocr: bool) -> tuple[list[str], list[int], list[int], list[str]]:
     """Raw text of every page (one page in memory at a time), damaged pages, OCR-read pages, warnings."""
     count = len(pdf)
     if count == 0:
@@ -113,7 +109,7 @@ def _pages(
         page = None
         try:
             page = pdf[number - 1]
-            text = _text_layer(page, tables, number - 1)
+            text = _text_layer(page)
             if not text.strip() and use_ocr:
                 text = ocr_page(page)
                 read_by_ocr.append(number)
@@ -132,16 +128,14 @@ def _pages(
     return raw, broken, read_by_ocr, warnings
 
 
-def _text_layer(page: pdfium.PdfPage, tables: TableFinder, index: int) -> str:
+def _text_layer(page: pdfium.PdfPage) -> str:
     """The page's text layer, ruled tables as rows of cells, line breaks as newlines and PDFium's
     line-end hyphen mark as "-\\n" (PDFium marks every hyphen that ends a line, soft or real;
     clean-up decides which to join)."""
     textpage = page.get_textpage()
     try:
-        text = None
-        if has_rules(page):
-            found = tables.tables(index)
-            text = with_tables(textpage, found) if found else None
+        tables = find_tables(page, textpage)
+        text = with_tables(textpage, tables) if tables else None
         if text is None:
             text = textpage.get_text_range()
     finally:
