@@ -30,10 +30,11 @@ def _exact(line: str) -> str:
     return " ".join(line.split()).lower()
 
 
-def _zones(lines: list[str]) -> list[int]:
-    """Indexes of the first and last non-empty lines (ZONE, but at most a third of the page each)."""
+def _zones(lines: list[str], least: int = 1) -> list[int]:
+    """Indexes of the first and last non-empty lines (ZONE, but at most a third of the page each, and at
+    least `least`)."""
     filled = [i for i, line in enumerate(lines) if line.strip()]
-    size = max(1, min(ZONE, len(filled) // 3))
+    size = max(least, min(ZONE, len(filled) // 3))
     return sorted(set(filled[:size] + filled[-size:]))
 
 
@@ -125,13 +126,14 @@ def strip_running_lines(pages: list[str], *, fuzzy: bool = False) -> list[str]:
     alike = _fuzzy_running(split) if fuzzy else set()
     cleaned = []
     for page_number, lines in enumerate(split, start=1):
-        drop = {i for i in _zones(lines) if (page_number - 1, i) in alike} | {
+        # Exact running lines and bare page numbers are looked for in at least two lines at each end: a
+        # text layer often gives header and footer both first, before the text of a short last page.
+        drop = {
             i
             for i in _zones(lines)
-            if _exact(lines[i]) in running
-            or _moves_with_page(lines[i], page_number, tracking)
-            or _is_page_number(lines[i], len(pages))
+            if (page_number - 1, i) in alike or _moves_with_page(lines[i], page_number, tracking)
         }
+        drop |= {i for i in _zones(lines, 2) if _exact(lines[i]) in running or _is_page_number(lines[i], len(pages))}
         cleaned.append("\n".join(line for i, line in enumerate(lines) if i not in drop).strip("\n"))
     return cleaned
 
@@ -179,13 +181,18 @@ def _real_hyphen(stem: str, word: str) -> bool:
     """Whether "stem-" + "word" at a line break is a real hyphen ("hälso- och") rather than a split word.
 
     Only when the second part is a conjunction-like word is there a doubt; then the joined form decides:
-    a known Swedish word ("exa-" + "men" = "examen", "tax-" + "or" = "taxor") is a split word.
+    a known Swedish word ("tax-" + "or" = "taxor"), or a compound ending in a common one
+    ("specialistsjuksköterskeexa-" + "men" ends in "examen"), is a split word.
     """
     if word.lower() not in _KEEP_HYPHEN_BEFORE:
         return False
     from wordfreq import zipf_frequency
 
-    return zipf_frequency((stem + word).lower(), "sv") < 1.5
+    joined = (stem + word).lower()
+    if zipf_frequency(joined, "sv") >= 1.5:
+        return False
+    tails = (joined[-(len(word) + n) :] for n in range(3, min(len(stem), 9) + 1))
+    return not any(zipf_frequency(tail, "sv") >= 3.0 for tail in tails)
 
 
 def clean_pages(pages: list[str], *, fuzzy: bool = False) -> list[str]:
