@@ -26,6 +26,7 @@ from kb.records import PageSpan
 MAX_PAGES = 20_000
 PAGE_SEPARATOR = "\n\n"
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+log = logging.getLogger("vkb.ingest.pdf")
 
 
 def _open(path: Path) -> PdfReader:
@@ -134,13 +135,18 @@ def _text_layer(page: pdfium.PdfPage) -> str:
     clean-up decides which to join)."""
     textpage = page.get_textpage()
     try:
-        tables = find_tables(page, textpage)
-        text = with_tables(textpage, tables) if tables else None
+        text = None
+        try:
+            tables = find_tables(page, textpage)
+            text = with_tables(textpage, tables) if tables else None
+        except Exception:  # odd drawings must not cost the page its text: it is kept as plain text
+            log.warning("table finding failed on a page; its plain text is kept", exc_info=True)
         if text is None:
             text = textpage.get_text_range()
     finally:
         textpage.close()
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "-\n").replace("\x00", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\ufffe", "-\n").replace("\x02", "-\n").replace("\x00", "")
 
 
 def _scanned_hint(ocr: bool, *, attempted: bool) -> str:
