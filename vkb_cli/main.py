@@ -111,6 +111,7 @@ def _document_json(record: Any) -> dict[str, Any]:
         **record.metadata.model_dump(),
         "chunk_count": record.chunk_count,
         "page_count": record.page_count,
+        "ocr_pages": list(record.ocr_pages),
         "warnings": list(record.warnings),
         "ingested_at": record.ingested_at,
         "abs_path": record.abs_path,

@@ -34,7 +34,10 @@ def print_documents(records: Sequence[Any], failures: Sequence[Any]) -> None:
         typer.echo("The index is empty. Add documents with: vkb ingest FOLDER")
     for r in records:
         m = r.metadata
-        typer.echo(f"{m.doc_id}\t{m.doc_type}\t{m.stakeholder}\t{m.date or '-'}\t{r.chunk_count} chunks\t{m.title}")
+        ocr = f" (OCR: {len(r.ocr_pages)} pages)" if r.ocr_pages else ""
+        typer.echo(
+            f"{m.doc_id}\t{m.doc_type}\t{m.stakeholder}\t{m.date or '-'}\t{r.chunk_count} chunks{ocr}\t{m.title}"
+        )
     if failures:
         typer.echo(f"\n{len(failures)} file(s) failed at their last ingest:")
         for f in failures:
