@@ -1,6 +1,8 @@
-"""The CLI marks passages read by OCR: '(OCR)' after the page and after the reference."""
+"""The CLI: passages read by OCR marked "(OCR)"; `vkb eval --pdf-set` refuses a folder that is no PDF set."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +45,15 @@ def test_ocr_passages_are_marked_in_the_hit_and_its_reference(ocr: bool, capsys:
     assert ("s. 3 (OCR)," in out) is ocr
     assert ("Källa: Region Jämtland Härjedalen (2024). *Remissvar*. s. 3. (OCR)" in out) is ocr
     assert hit.to_json()["ocr"] is ocr
+
+
+def test_eval_refuses_a_folder_that_is_not_a_pdf_set_before_ingesting(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from vkb_cli.main import app
+
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"query": "a", "doc_id": "x", "start": 0, "end": 5}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", str(queries), "--corpus", str(tmp_path), "--pdf-set", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a PDF test set" in result.output and "make_pdf_set.py" in result.output

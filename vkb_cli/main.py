@@ -191,10 +191,12 @@ def evaluate(
     from ingest import ingest_paths
     from kb.evaluation import evaluate as run_evaluation
     from kb.evaluation import load_queries
+    from kb.page_truth import load_truth
 
     with user_errors(), tempfile.TemporaryDirectory(prefix="vkb-eval-") as scratch:
         try:
             loaded = load_queries(queries)
+            truths = load_truth(pdf_set) if pdf_set else []
         except (OSError, ValueError) as exc:
             raise fail(str(exc)) from None
         kb = open_kb(index=index or Path(scratch) / "text")
@@ -203,7 +205,7 @@ def evaluate(
             typer.secho(f"vkb: warning: {report.counts().get('failed', 0)} corpus file(s) failed to ingest", err=True)
         try:
             result = run_evaluation(kb.searcher, loaded)
-            pages = _evaluate_pdfs(kb, loaded, corpus, pdf_set, layout, Path(scratch)) if pdf_set else []
+            pages = _evaluate_pdfs(kb, loaded, corpus, pdf_set, truths, layout, Path(scratch)) if pdf_set else []
         except ValueError as exc:
             raise fail(str(exc)) from None
         kb.close()
@@ -219,14 +221,18 @@ def evaluate(
 
 
 def _evaluate_pdfs(
-    text_kb: Any, queries: list[Any], corpus: Path, pdf_set: Path, layouts: list[str] | None, scratch: Path
+    text_kb: Any,
+    queries: list[Any],
+    corpus: Path,
+    pdf_set: Path,
+    truths: list[Any],
+    layouts: list[str] | None,
+    scratch: Path,
 ) -> list[Any]:
     """The text-only row and one row per layout of the PDF set, each layout in its own temporary index."""
     from ingest import ingest_paths
     from kb.page_evaluation import evaluate_pages, evaluate_text, mixed_corpus, queries_with_pdf
-    from kb.page_truth import load_truth
 
-    truths = load_truth(pdf_set)
     chosen = queries_with_pdf(queries, truths)
     if not chosen:
         raise ValueError(f"no query's document is in the PDF set at {pdf_set}")
