@@ -84,3 +84,33 @@ def ocr_page(page: Any) -> str:
     finally:
         image.close()
     return text
+
+
+def ocr_words(page: Any) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """The words Tesseract reads on a PDFium page with their boxes in PDF points (left, bottom, right, top),
+    for highlighting a passage on a scanned page. Raises OcrUnavailable without Tesseract."""
+    languages = tesseract_languages()
+    if not languages:
+        raise OcrUnavailable("Tesseract is not installed, so words on a scanned page cannot be located")
+    import pytesseract
+
+    _, height = page.get_size()
+    image = prepare(page.render(scale=DPI / 72, grayscale=True).to_pil())
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    try:
+        data = pytesseract.image_to_data(
+            image, lang="+".join(languages), config="--psm 3", output_type=pytesseract.Output.DICT
+        )
+    except (pytesseract.TesseractError, OSError, RuntimeError) as exc:
+        raise DocumentUnreadable(f"Tesseract failed on a page ({exc})") from exc
+    finally:
+        image.close()
+    points = 72 / DPI
+    words = []
+    for text, left, top, width, tall in zip(
+        data["text"], data["left"], data["top"], data["width"], data["height"], strict=True
+    ):
+        if text.strip():
+            x0, x1 = left * points, (left + width) * points
+            words.append((text, (x0, height - (top + tall) * points, x1, height - top * points)))
+    return words

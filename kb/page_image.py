@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
 
 _ALNUM = re.compile(r"\w")
+_WORDS = re.compile(r"\w+")
 HIGHLIGHT = (250, 204, 21, 110)  # translucent yellow, RGBA
 ANCHOR = 60  # letters matched at each end of a passage that is not found whole
 
@@ -66,8 +69,49 @@ def passage_range(page_text: str, passage: str) -> tuple[int, int] | None:
     return positions[start], positions[end + len(tail) - 1] + 1
 
 
-def render_page(path: Path, page: int, *, passage: str | None = None, scale: float = 1.6) -> PageView:
-    """Page `page` of the PDF at `path` as a PNG, with `passage` highlighted where the text layer has it."""
+Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
+
+
+def words_range(words: Sequence[str], passage: str) -> tuple[int, int] | None:
+    """The run of `words` (OCR output) that best matches the passage's words, when at least 60 % of
+    them are there in a window of the passage's length: OCR misreads some letters, so no exact match."""
+    wanted = Counter(w.lower() for w in _WORDS.findall(passage))
+    size = sum(wanted.values())
+    keys = [" ".join(_WORDS.findall(w)).lower() for w in words]
+    if not size or not keys:
+        return None
+    have: Counter[str] = Counter()
+    shared, best = 0, (0, 0)
+    for i, key in enumerate(keys):
+        have[key] += 1
+        shared += have[key] <= wanted[key]
+        if i >= size:
+            old = keys[i - size]
+            shared -= have[old] <= wanted[old]
+            have[old] -= 1
+        if shared > best[0]:
+            best = (shared, i)
+    if best[0] < 0.6 * size:
+        return None
+    first = max(0, best[1] - size + 1)
+    while first < best[1] and keys[first] not in wanted:  # trim unmatched words at the window's ends
+        first += 1
+    last = best[1]
+    while last > first and keys[last] not in wanted:
+        last -= 1
+    return first, last + 1
+
+
+def render_page(
+    path: Path,
+    page: int,
+    *,
+    passage: str | None = None,
+    scale: float = 1.6,
+    words: Sequence[tuple[str, Box]] | None = None,
+) -> PageView:
+    """Page `page` of the PDF at `path` as a PNG, with `passage` highlighted where the text layer has it,
+    or, on a scanned page, where the OCR `words` (text and box) have it."""
     from PIL import Image, ImageDraw
 
     try:
@@ -83,6 +127,9 @@ def render_page(path: Path, page: int, *, passage: str | None = None, scale: flo
             _, height = handle.get_size()
             image = handle.render(scale=scale).to_pil().convert("RGBA")
             rects = _passage_rects(handle, passage) if passage else []
+            if passage and not rects and words:
+                found = words_range([w for w, _ in words], passage)
+                rects = [box for _, box in words[found[0] : found[1]]] if found else []
         finally:
             handle.close()
     finally:

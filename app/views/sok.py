@@ -81,7 +81,7 @@ def show_source(hit: Hit) -> None:
         key = f"srcpage-{hit.chunk_id}"
         st.session_state.setdefault(key, hit.page)
         number = st.session_state[key]
-        view = source_page(record.abs_path, number, hit.text if number == hit.page else None)
+        view = source_page(record.abs_path, number, hit.text if number == hit.page else None, ocr=hit.ocr)
         if view is None:
             st.warning("Sidan kan inte visas: originalfilen finns inte kvar eller kan inte läsas.")
         else:
@@ -105,10 +105,12 @@ def show_source(hit: Hit) -> None:
             )
             if number != hit.page:
                 note = f"Det citerade avsnittet står på sida {hit.page}."
+            elif view.highlighted and hit.ocr:
+                note = "Det citerade avsnittet är markerat med gult (OCR-tolkad text: läst ur den skannade sidan)."
             elif view.highlighted:
                 note = "Det citerade avsnittet är markerat med gult."
             elif hit.ocr:
-                note = "OCR-tolkad text: sidan är skannad, så avsnittet kan inte markeras i bilden."
+                note = "OCR-tolkad text: sidan är skannad och avsnittet kunde inte hittas i bilden."
             else:
                 note = "Avsnittet kunde inte markeras i bilden."
             st.image(view.png, caption=note, width="stretch")

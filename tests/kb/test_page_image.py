@@ -82,3 +82,25 @@ def test_the_downloaded_original_opens_at_the_cited_page(digital: Path) -> None:
     action = reader.trailer["/Root"]["/OpenAction"]
     assert reader.get_page_number(action[0].get_object()) == 2
     assert len(reader.pages) == len(PdfReader(digital).pages)
+
+
+def test_a_passage_on_a_scanned_page_is_highlighted_from_ocr_word_boxes(pdf_set: Path) -> None:
+    from ingest.ocr import available, ocr_words
+    from kb.page_truth import load_truth
+
+    if not available():
+        pytest.skip("Tesseract with Swedish data is not installed")
+    truth = next(t for t in load_truth(pdf_set) if t.layout == "scanned" and t.pdf == "pdf-02.pdf")
+    scanned = pdf_set / "scanned" / truth.pdf
+    passage = max(truth.page_text[1].split("\n"), key=len)  # the longest paragraph of page 2, as drawn
+    pdf = pdfium.PdfDocument(str(scanned))
+    words = ocr_words(pdf[1])
+    pdf.close()
+    assert not render_page(scanned, 2, passage=passage).highlighted  # no text layer
+    view = render_page(scanned, 2, passage=passage, words=words)
+    assert view.highlighted
+    # The boxes lie where the digital twin's text layer has the same paragraph.
+    twin = render_page(pdf_set / "digital" / truth.pdf, 2, passage=passage)
+    top = min(b[1] for b in twin.boxes)
+    bottom = max(b[3] for b in twin.boxes)
+    assert all(top - 25 <= (b[1] + b[3]) / 2 <= bottom + 25 for b in view.boxes)
