@@ -60,7 +60,6 @@ def evaluate_pages(
     result = PageScores(label)
     by_part = {part.doc_id: (truth, part) for truth in truths for part in truth.parts}
     registry = searcher.kb.registry
-    fuzzy = any(t.layout == "scanned" for t in truths)
     for query in queries:
         if query.doc_id not in by_part:
             continue
@@ -68,7 +67,7 @@ def evaluate_pages(
         gold_text = (corpus / part.source_path).read_text(encoding="utf-8")[query.start : query.end]
         gold_pages = part.pages_of(query.start, query.end)
         stored = registry.document_text(truth.doc_id)
-        span = locate(gold_text, stored[0], fuzzy=fuzzy) if stored else None
+        span = locate(gold_text, stored[0], fuzzy=truth.layout == "scanned") if stored else None
         hits = searcher.search(query.query, k=10, mode=mode)
         covering = [
             span is not None and answers(h.doc_id, h.char_start, h.char_end, (truth.doc_id, *span)) for h in hits

@@ -6,8 +6,9 @@ volumes and records, from the typesetter itself, the page of every source word (
 page-aware evaluation needs:
 
 - `locate`: where a span of a source document's text lies in a PDF's extracted text. Letters and
-  digits are compared case-blind, so line breaks, hyphenation and spacing do not matter; OCR text,
-  which has wrong letters, is matched by the best window of words (`fuzzy=True`).
+  digits are compared case-blind, so line breaks, hyphenation and spacing do not matter; a span
+  over a page break may have that page's footnotes between its two parts; OCR text, which has wrong
+  letters, is matched by the best window of words (`fuzzy=True`).
 - `faithful`: whether a quoted passage is exactly text of a page (whitespace aside) once running
   headers and footers are removed and line-break hyphenation undone.
 """
@@ -118,9 +119,33 @@ def locate(needle: str, haystack: str, *, fuzzy: bool = False) -> tuple[int, int
     found = large.find(small)
     if found >= 0:
         return positions[found], positions[found + len(small) - 1] + 1
+    split = _split_match(small, large)
+    if split is not None:
+        return positions[split[0]], positions[split[1] - 1] + 1
     if not fuzzy:
         return None
     return _best_window(needle, haystack)
+
+
+def _split_match(small: str, large: str, gap: int = 800) -> tuple[int, int] | None:
+    """The needle's letters as two runs with at most `gap` letters between them: an answer running
+    over a page break has that page's footnotes (and the next page's header) in between."""
+    low, high = 1, len(small) - 1  # the longest prefix that occurs (prefixes occur monotonically)
+    if high < 1 or large.find(small[:low]) < 0:
+        return None
+    while low < high:
+        middle = (low + high + 1) // 2
+        if large.find(small[:middle]) >= 0:
+            low = middle
+        else:
+            high = middle - 1
+    start = large.find(small[:low])
+    while start >= 0:
+        rest = large.find(small[low:], start + low, start + low + gap + len(small) - low)
+        if rest >= 0:
+            return start, rest + len(small) - low
+        start = large.find(small[:low], start + 1)
+    return None
 
 
 def _best_window(needle: str, haystack: str) -> tuple[int, int] | None:
