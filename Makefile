@@ -6,9 +6,20 @@ STAMP  := $(VENV)/.installed
 INDEX  ?= $(or $(VKB_INDEX),.vkb-index)
 PORT   ?= 8501
 
-.PHONY: install run ingest test lint bench bench-scale clean
+.PHONY: install system-packages run ingest test lint bench bench-scale clean
 
-install: $(STAMP)
+install: $(STAMP) system-packages
+
+## Tesseract (Debian tesseract-ocr, tesseract-ocr-swe) reads scanned PDF pages; installed when missing and
+## apt-get can run (as root or with sudo), else vkb says at ingest which packages scanned PDFs need.
+system-packages:
+	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx swe; then \
+	  SUDO=""; if [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo -n"; fi; \
+	  if [ "$$(id -u)" -eq 0 ] || [ -n "$$SUDO" ]; then \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	      tesseract-ocr tesseract-ocr-swe >/dev/null || echo "note: could not install Tesseract; scanned PDFs will not be read"; \
+	  else echo "note: install tesseract-ocr and tesseract-ocr-swe to read scanned PDFs"; fi; \
+	fi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +49,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/ingest_bench.py --corpus ../shared/corpus
 	$(BIN)/python benchmarks/search_bench.py --corpus ../shared/corpus --chunks 100000
+	$(BIN)/python benchmarks/pdf_bench.py --corpus ../shared/corpus --pages 500
 
 ## make bench-scale: 10k and 100k chunks, embedded and against a real Chroma server, with a 1M estimate (~20 min)
 bench-scale: install

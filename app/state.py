@@ -17,7 +17,11 @@ import streamlit as st
 
 from catalogue import Catalogue, catalogue_files
 from catalogue.draft import Draft, DraftItem, DraftStore, Merged
+from ingest.errors import IngestError
+from ingest.ocr import available as ocr_available
+from ingest.ocr import ocr_words
 from kb import KnowledgeBase, Settings, load_settings
+from kb.page_image import PageView, PageViewError, pdf_at_page, render_page, servable_file
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
 
 log = logging.getLogger("vkb.app")
@@ -225,3 +229,41 @@ def add_to_draft(item: DraftItem) -> None:
 # --- chosen interventions for comparison --------------------------------------------------------------
 def compare_selection() -> list[str]:
     return st.session_state.setdefault("compare", [])  # type: ignore[no-any-return]
+
+
+# --- the cited page as it looks ----------------------------------------------------------------------
+@st.cache_data(max_entries=32, show_spinner="Läser den skannade sidan …")
+def _ocr_words(abs_path: str, stamp: float, page: int) -> list[tuple[str, tuple[float, float, float, float]]]:
+    del stamp
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(abs_path)
+    try:
+        return ocr_words(pdf[page - 1])
+    finally:
+        pdf.close()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _page_view(abs_path: str, stamp: float, page: int, passage: str | None, ocr: bool) -> PageView:
+    # stamp is part of the cache key: a replaced file is rendered again
+    words = _ocr_words(abs_path, stamp, page) if ocr and passage and ocr_available() else None
+    return render_page(Path(abs_path), page, passage=passage, words=words)
+
+
+def source_page(abs_path: str, page: int, passage: str | None, *, ocr: bool = False) -> PageView | None:
+    """The PDF page as an image with the passage highlighted (on a scanned page `ocr`: located by OCR
+    word boxes, which takes Tesseract a few seconds), or None when it cannot be shown (logged)."""
+    try:
+        return _page_view(abs_path, Path(abs_path).stat().st_mtime, page, passage, ocr)
+    except (OSError, PageViewError, IngestError):
+        log.exception("page %s of %s could not be rendered", page, abs_path)
+        return None
+
+
+def original_at_page(abs_path: str, page: int) -> bytes | None:
+    """The original PDF, set to open at `page`, if it lies inside the index folder; else None."""
+    try:
+        return pdf_at_page(servable_file(Path(settings().index), abs_path), page)
+    except PageViewError:
+        return None

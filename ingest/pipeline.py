@@ -222,7 +222,7 @@ def _ingest_one(
         if existing is not None and existing.fingerprint == fingerprint:
             _clear_failure(kb, str(path))
             return FileOutcome(str(path), "unchanged", doc_id=existing.doc_id, chunks=existing.chunk_count)
-        extracted = read_document(path, budget)
+        extracted = read_document(path, budget, ocr=kb.settings.ocr)
         metadata = resolve_metadata(path, root, explicit, extracted.file_metadata, extracted.text)
         existing = kb.document(metadata.doc_id)
         if existing is not None and existing.abs_path != str(path) and Path(existing.abs_path).exists():
@@ -252,6 +252,7 @@ def _ingest_one(
             page_count=extracted.page_count,
             warnings=extracted.warnings,
             removed=extracted.removed,
+            ocr_pages=extracted.ocr_pages,
         )
         pages = extracted.page_count or max(1.0, len(extracted.text) / CHARS_PER_PAGE)
         return FileOutcome(

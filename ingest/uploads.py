@@ -561,6 +561,11 @@ _NO_TEXT = (
     "Filen innehåller ingen text som går att läsa (en skannad PDF behöver först göras sökbar med OCR). "
     "Ladda upp en version med text."
 )
+_OCR_OFF = "Filen har inget textlager (en skannad PDF) och OCR är avstängt i inställningarna (VKB_OCR)."
+_NO_OCR = (
+    "Filen har inget textlager (en skannad PDF) och servern saknar OCR-programmet Tesseract. "
+    f"Ladda upp en version med text; {_ASK_ADMIN} om att installera tesseract-ocr och tesseract-ocr-swe."
+)
 _TOO_LONG = "PDF-filen har fler sidor än vkb läser. Dela upp den i mindre delar och ladda upp dem."
 _BOMB = (
     "Filen packas upp till mycket mer än den själv är stor (den kan vara en så kallad zip-bomb) och lästes "
@@ -585,6 +590,8 @@ _FAILURES = (  # (what the pipeline's English reason contains, the Swedish messa
     ("characters of (text|HTML), the budget", _TOO_MUCH_TEXT),
     ("encrypted|password", _LOCKED),
     ("binary file", _NOT_TEXT),
+    ("OCR is turned off", _OCR_OFF),
+    ("install tesseract", _NO_OCR),
     ("no text|no readable text|no visible text|is empty|has no pages", _NO_TEXT),
     ("pages, more than", _TOO_LONG),
     ("damaged|truncated|not a readable|page list", _CORRUPT),
@@ -597,7 +604,20 @@ _METADATA_FIELD = re.compile(r"metadata field '([^']+)'")
 _WARNINGS = (  # (a reader's English warning, Swedish with its captured page ranges or encoding)
     ("no main text block found", "ingen huvudtext hittades, så all synlig text på sidan lästes in."),
     (r"could not read pages ([\d, –-]+)", "sidorna {0} kunde inte läsas (skadat sidinnehåll)."),
-    (r"no text on pages ([\d, –-]+)", "ingen text på sidorna {0}; skannade sidor behöver OCR, som vkb inte gör."),
+    (
+        r"pages ([\d, –-]+) read by OCR",
+        "sidorna {0} är OCR-tolkade (maskinläst text från skannade sidor); jämför citat med sidan.",
+    ),
+    (r"no text on pages ([\d, –-]+); OCR is turned off", "ingen text på sidorna {0}; OCR är avstängt (VKB_OCR)."),
+    (
+        r"no text on pages ([\d, –-]+); scanned PDFs need OCR: install",
+        "ingen text på sidorna {0}; skannade sidor behöver OCR, men Tesseract är inte installerat på servern.",
+    ),
+    (
+        r"no text on pages ([\d, –-]+); OCR \(Tesseract\) found no text",
+        "ingen text på sidorna {0}, inte heller med OCR.",
+    ),
+    (r"no text on pages ([\d, –-]+)", "ingen text på sidorna {0}; skannade sidor behöver OCR."),
     (r"no byte-order mark; read as ([\w-]+)", "filen lästes som {0}; kontrollera att å, ä och ö ser rätt ut."),
     (r"read as ([\w-]+)", "filen var inte UTF-8 och lästes som {0}; kontrollera att å, ä och ö ser rätt ut."),
     (

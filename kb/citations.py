@@ -16,6 +16,7 @@ class Citation:
     link: str | None
     doc_id: str
     page: int | None
+    ocr: bool = False  # the quote was read by OCR from a scanned page
 
 
 def reference(organisation: str | None, date: str | None, title: str, page: int | None) -> str:
@@ -47,6 +48,7 @@ def cite(hit: Hit, *, url: str | None = None, abs_path: str | None = None, quote
         link=source_link(url, abs_path, hit.page),
         doc_id=hit.doc_id,
         page=hit.page,
+        ocr=hit.ocr,
     )
 
 

@@ -32,6 +32,7 @@ class Hit:
     snippet: Snippet
     lexical_score: float = 0.0
     dense_score: float = 0.0
+    ocr: bool = False  # the passage's page was read by OCR: its text may differ from the page
 
     @property
     def year(self) -> int | None:

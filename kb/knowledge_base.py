@@ -141,6 +141,7 @@ class KnowledgeBase:
         page_count: int | None,
         warnings: Sequence[str],
         removed: Sequence[int] = (),
+        ocr_pages: Sequence[int] = (),
     ) -> str:
         """Make this the live content of `metadata.doc_id`. Returns the new version."""
         if len(chunks) != len(embeddings):
@@ -169,6 +170,7 @@ class KnowledgeBase:
                 page_count=page_count,
                 warnings=warnings,
                 removed=removed,
+                ocr_pages=ocr_pages,
             )
         with step(index_dir, "deleting the document's old vectors"):
             self.vectors.delete_document(doc_id, keep_version=version)

@@ -96,6 +96,7 @@ class DocumentRecord:
     page_count: int | None
     warnings: tuple[str, ...]
     ingested_at: str
+    ocr_pages: tuple[int, ...] = ()  # pages whose text was read by OCR (Tesseract), not from a text layer
 
     @property
     def doc_id(self) -> str:

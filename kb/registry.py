@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS documents (
     page_count INTEGER,
     warnings TEXT NOT NULL,
     ingested_at TEXT NOT NULL,
-    removed TEXT NOT NULL DEFAULT '[]'
+    removed TEXT NOT NULL DEFAULT '[]',
+    ocr_pages TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS documents_abs_path ON documents(abs_path);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -104,6 +105,9 @@ class Registry:
         with self._lock:
             self._conn.executescript(SCHEMA)
             columns = {row[1] for row in self._conn.execute("PRAGMA table_info(chunks)")}
+            documents = {row[1] for row in self._conn.execute("PRAGMA table_info(documents)")}
+            if "ocr_pages" not in documents:  # a registry from before OCR: pages read by OCR, per document
+                self._conn.execute("ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]'")
         self._has_vectors = "vector" in columns  # False for an index made before vectors were kept here
 
     def close(self) -> None:
@@ -191,13 +195,14 @@ class Registry:
         page_count: int | None,
         warnings: Sequence[str],
         removed: Sequence[int] = (),
+        ocr_pages: Sequence[int] = (),
     ) -> None:
         """Make `version` the live version of the document, in one transaction."""
         with self._transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO documents (doc_id, source_path, abs_path, fingerprint, version, metadata,"
-                " text, pages, chunk_count, page_count, warnings, ingested_at, removed)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " text, pages, chunk_count, page_count, warnings, ingested_at, removed, ocr_pages)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     metadata.doc_id,
                     metadata.source_path,
@@ -212,6 +217,7 @@ class Registry:
                     json.dumps(list(warnings), ensure_ascii=False),
                     _now(),
                     json.dumps(_ranges(removed)),
+                    json.dumps(list(ocr_pages)),
                 ),
             )
             conn.execute("DELETE FROM chunks WHERE doc_id = ? AND version != ?", (metadata.doc_id, version))
@@ -415,7 +421,8 @@ class Registry:
 _STAGED = "CREATE TABLE IF NOT EXISTS staged_vectors (chunk_id TEXT PRIMARY KEY, vector BLOB NOT NULL)"
 _LIVE_IDS = "SELECT c.chunk_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id AND d.version = c.version"
 _DOC_SELECT = (
-    "SELECT metadata, abs_path, fingerprint, version, chunk_count, page_count, warnings, ingested_at FROM documents"
+    "SELECT metadata, abs_path, fingerprint, version, chunk_count, page_count, warnings, ingested_at, ocr_pages"
+    " FROM documents"
 )
 
 
@@ -429,4 +436,5 @@ def _document(row: tuple) -> DocumentRecord:
         page_count=row[5],
         warnings=tuple(json.loads(row[6])),
         ingested_at=row[7],
+        ocr_pages=tuple(json.loads(row[8])),
     )

@@ -337,7 +337,8 @@ class Searcher:
         self, table: ChunkTable, rank: int, row: int, score: float, lexical: float, dense: float, plan: SearchPlan
     ) -> Hit:
         chunk = table.chunks[row]
-        meta = table.documents[int(table.doc_rows[row])].metadata
+        document = table.documents[int(table.doc_rows[row])]
+        meta = document.metadata
         spans = match_spans(chunk.text, plan.terms, self.analyzer)
         return Hit(
             rank=rank,
@@ -358,6 +359,7 @@ class Searcher:
             snippet=make_snippet(chunk.text, spans),
             lexical_score=round(lexical, 6),
             dense_score=round(dense, 6),
+            ocr=chunk.page is not None and chunk.page in document.ocr_pages,
         )
 
     def similar(self, hit: Hit, *, k: int = 5) -> list[Hit]:

@@ -142,6 +142,13 @@ class Settings(BaseSettings):
         ),
     )
     device: str = Field(default="cpu", description="Torch device for the embedding model (cpu, cuda, mps).")
+    ocr: bool = Field(
+        default=True,
+        description=(
+            "Read PDF pages without a text layer (scans) with Tesseract OCR; needs the Debian packages "
+            "tesseract-ocr and tesseract-ocr-swe. Off: such pages are reported and skipped."
+        ),
+    )
     catalogue: Path = Field(
         default_factory=lambda: _shipped_catalogue(),
         description="Folder of intervention records (one YAML file each). Default: the checkout's data/catalogue.",

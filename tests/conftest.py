@@ -106,3 +106,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "ui_seed" in metafunc.fixturenames:
         metafunc.parametrize("ui_seed", range(metafunc.config.getoption("--ui-seeds")))
+
+
+# The PDF test set (tests/fixtures/pdf_set.py) for a few corpus documents: two volumes of two
+# documents each, in the digital, two-column and scanned layouts, made once per test session.
+PDF_SET_DOCS = (
+    "003_500308792ab731a9",
+    "rk-sou-202206-sou-202235",
+    "ipq-202223-98",
+    "rk-pm-202310-ratt-regelverk-for-behorighet-yrkesreglering-och-specialkomp",
+)
+
+
+@pytest.fixture(scope="session")
+def pdf_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.fixtures.pdf_set import make_pdf_set
+
+    folder = tmp_path_factory.mktemp("pdf-set")
+    make_pdf_set(SHARED_CORPUS, folder, PDF_SET_DOCS, per_volume=2)
+    return folder

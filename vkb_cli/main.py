@@ -16,7 +16,14 @@ import typer
 
 from vkb_cli.catalogue_cli import catalogue_app
 from vkb_cli.errors import VkbGroup, fail
-from vkb_cli.render import print_documents, print_evaluation, print_hits, print_ingest_report, print_settings
+from vkb_cli.render import (
+    print_documents,
+    print_evaluation,
+    print_hits,
+    print_ingest_report,
+    print_page_evaluation,
+    print_settings,
+)
 
 app = typer.Typer(
     cls=VkbGroup,
@@ -102,6 +109,7 @@ def _document_json(record: Any) -> dict[str, Any]:
         **record.metadata.model_dump(),
         "chunk_count": record.chunk_count,
         "page_count": record.page_count,
+        "ocr_pages": list(record.ocr_pages),
         "warnings": list(record.warnings),
         "ingested_at": record.ingested_at,
         "abs_path": record.abs_path,
@@ -163,6 +171,13 @@ def evaluate(
     queries: Annotated[Path, typer.Argument(help="Queries with gold spans (JSON lines).")],
     corpus: Annotated[Path, typer.Option(help="The corpus the queries refer to; ingested first.")],
     index: Annotated[Path | None, typer.Option(help="Index folder (default: a temporary one).")] = None,
+    pdf_set: Annotated[
+        Path | None,
+        typer.Option(help="A PDF test set (benchmarks/make_pdf_set.py): also score page accuracy on its PDFs."),
+    ] = None,
+    layout: Annotated[
+        list[str] | None, typer.Option(help="Layouts of the PDF set to score (repeatable; default: all).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Measure retrieval quality (Recall@1/5/10, MRR@10, nDCG@10) per mode and query kind."""
@@ -171,19 +186,56 @@ def evaluate(
     from ingest import ingest_paths
     from kb.evaluation import evaluate as run_evaluation
     from kb.evaluation import load_queries
+    from kb.page_truth import load_truth
 
     with tempfile.TemporaryDirectory(prefix="vkb-eval-") as scratch:
         loaded = load_queries(queries)
-        kb = open_kb(index=index or Path(scratch))
+        truths = load_truth(pdf_set) if pdf_set else []
+        kb = open_kb(index=index or Path(scratch) / "text")
         report = ingest_paths([corpus], kb)
         if not report.ok:
             typer.secho(f"vkb: warning: {report.counts().get('failed', 0)} corpus file(s) failed to ingest", err=True)
         result = run_evaluation(kb.searcher, loaded)
+        pages = _evaluate_pdfs(kb, loaded, corpus, pdf_set, truths, layout, Path(scratch)) if pdf_set else []
         kb.close()
     if as_json:
-        typer.echo(json.dumps({"metrics": result.table(), "misses": result.misses}, ensure_ascii=False, indent=2))
+        payload: dict[str, Any] = {"metrics": result.table(), "misses": result.misses}
+        if pdf_set:
+            payload["pdf"] = [{**p.row(), "misses": p.misses} for p in pages]
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     print_evaluation(result)
+    if pages:
+        print_page_evaluation(pages)
+
+
+def _evaluate_pdfs(
+    text_kb: Any,
+    queries: list[Any],
+    corpus: Path,
+    pdf_set: Path,
+    truths: list[Any],
+    layouts: list[str] | None,
+    scratch: Path,
+) -> list[Any]:
+    """The text-only row and one row per layout of the PDF set, each layout in its own temporary index."""
+    from ingest import ingest_paths
+    from kb.page_evaluation import evaluate_pages, evaluate_text, mixed_corpus, queries_with_pdf
+
+    chosen = queries_with_pdf(queries, truths)
+    if not chosen:
+        raise fail(f"no query's document is in the PDF set at {pdf_set}")
+    rows = [evaluate_text(text_kb.searcher, chosen)]
+    for name in layouts or sorted({t.layout for t in truths}, key=["digital", "twocolumn", "scanned"].index):
+        folder = scratch / name
+        kb = open_kb(index=folder / "index")
+        report = ingest_paths(mixed_corpus(corpus, pdf_set, name, folder), kb)
+        for outcome in report.outcomes:
+            if outcome.status == "failed":
+                typer.secho(f"vkb: warning: {name}: {Path(outcome.path).name}: {outcome.reason}", err=True)
+        rows.append(evaluate_pages(kb.searcher, chosen, [t for t in truths if t.layout == name], corpus, label=name))
+        kb.close()
+    return rows
 
 
 @app.command()

@@ -43,8 +43,10 @@ def print_documents(records: Sequence[Any], failures: Sequence[Any]) -> None:
         typer.echo("The index is empty. Add documents with: vkb ingest FOLDER")
     for r in records:
         m = r.metadata
+        ocr = f" (OCR: {len(r.ocr_pages)} pages)" if r.ocr_pages else ""
         typer.echo(
-            f"{m.doc_id}\t{m.doc_type}\t{m.stakeholder}\t{m.date or '-'}\t{r.chunk_count} chunks\t{printable(m.title)}"
+            f"{m.doc_id}\t{m.doc_type}\t{m.stakeholder}\t{m.date or '-'}\t{r.chunk_count} chunks{ocr}\t"
+            + printable(m.title)
         )
     if failures:
         typer.echo(f"\n{len(failures)} file(s) failed at their last ingest:")
@@ -86,14 +88,14 @@ def print_hits(
 
 
 def _print_hit(hit: Any, citation: Any) -> None:
-    where = f"s. {hit.page}, " if hit.page is not None else ""
+    where = f"s. {hit.page}{' (OCR)' if hit.ocr else ''}, " if hit.page is not None else ""
     typer.secho(f"\n{hit.rank}. {printable(hit.title)}", bold=True)
     typer.echo(
         f"   {printable(hit.organisation or '-')} · {hit.doc_type} · {hit.date or '-'} · {where}tecken "
         f"{hit.char_start}–{hit.char_end} · poäng {hit.score:.3f}"
     )
     typer.echo("   " + printable(" ".join(hit.snippet.render("[", "]").split())))
-    typer.echo(f"   Källa: {printable(citation.reference)}")
+    typer.echo(f"   Källa: {printable(citation.reference)}{' (OCR)' if citation.ocr else ''}")
 
 
 def print_evaluation(report: Any) -> None:
@@ -107,3 +109,21 @@ def print_evaluation(report: Any) -> None:
     for mode, missed in report.misses.items():
         if missed:
             typer.echo(f"no answer in the top 10 ({mode}): {', '.join(missed)}")
+
+
+def print_page_evaluation(rows: Sequence[Any]) -> None:
+    """Hybrid search on the queries whose document has a PDF version: text-only, then per PDF layout."""
+    typer.echo("\nqueries with a PDF version (hybrid; a PDF hit counts only on the page holding the answer):")
+    typer.echo(
+        f"{'corpus':10} {'n':>3}  {'R@1':>5} {'R@5':>5} {'R@10':>5} {'MRR@10':>7}  {'page acc':>8}  {'quote fid':>9}"
+    )
+    for scores in rows:
+        row = scores.row()
+        page = "-" if row["page_accuracy"] is None else f"{row['page_accuracy']:.3f}"
+        quote = "-" if row["quote_fidelity"] is None else f"{row['quote_fidelity']:.3f}"
+        typer.echo(
+            f"{row['corpus']:10} {row['n']:>3}  {row['R@1']:5.2f} {row['R@5']:5.2f} {row['R@10']:5.2f} "
+            f"{row['MRR@10']:7.2f}  {page:>8}  {quote:>9}"
+        )
+        if scores.misses:
+            typer.echo(f"  no answer on the right page in the top 10: {', '.join(scores.misses)}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from app.state import add_to_draft, knowledge_base, knowledge_base_status
+from app.state import add_to_draft, knowledge_base, knowledge_base_status, original_at_page, source_page
 from app.ui import CSS, badge, escape, marked
 from catalogue.draft import quote_item
 from kb.hits import Hit, group_by_stakeholder
@@ -74,6 +76,79 @@ filters = Filters(
 )
 
 
+def _turn(key: str, step: int) -> None:
+    st.session_state[key] += step
+
+
+def show_source(hit: Hit) -> None:
+    """The cited page as it looks (PDFs) with the passage highlighted, then the text as it was read."""
+    record = kb.document(hit.doc_id)
+    if record is not None and hit.page is not None and record.abs_path.lower().endswith(".pdf"):
+        key = f"srcpage-{hit.chunk_id}"
+        st.session_state.setdefault(key, hit.page)
+        number = st.session_state[key]
+        view = source_page(record.abs_path, number, hit.text if number == hit.page else None, ocr=hit.ocr)
+        if view is None:
+            st.warning("Sidan kan inte visas: originalfilen finns inte kvar eller kan inte läsas.")
+        else:
+            back, where, forward = st.columns([1, 2, 1])
+            back.button(
+                "Föregående sida",
+                key=f"prev-{hit.chunk_id}",
+                icon=":material/chevron_left:",
+                disabled=number <= 1,
+                on_click=_turn,
+                args=(key, -1),
+            )
+            where.markdown(f"Sida {number} av {view.page_count}")
+            forward.button(
+                "Nästa sida",
+                key=f"next-{hit.chunk_id}",
+                icon=":material/chevron_right:",
+                disabled=number >= view.page_count,
+                on_click=_turn,
+                args=(key, 1),
+            )
+            if number != hit.page:
+                note = f"Det citerade avsnittet står på sida {hit.page}."
+            elif view.highlighted and hit.ocr:
+                note = "Det citerade avsnittet är markerat med gult (OCR-tolkad text: läst ur den skannade sidan)."
+            elif view.highlighted:
+                note = "Det citerade avsnittet är markerat med gult."
+            elif hit.ocr:
+                note = "OCR-tolkad text: sidan är skannad och avsnittet kunde inte hittas i bilden."
+            else:
+                note = "Avsnittet kunde inte markeras i bilden."
+            st.image(view.png, caption=note, width="stretch")
+            original = original_at_page(record.abs_path, number)
+            if original is not None:
+                st.download_button(
+                    f"Ladda ned originalet (öppnas på sida {number})",
+                    data=original,
+                    file_name=Path(record.abs_path).name,
+                    mime="application/pdf",
+                    key=f"dl-{hit.chunk_id}",
+                    icon=":material/download:",
+                    on_click="ignore",
+                )
+            else:
+                st.caption("Originalfilen ligger utanför kunskapsbasens mapp och erbjuds därför inte för nedladdning.")
+    context = kb.context(hit)
+    if context is None:
+        st.info("Dokumentets text finns inte längre i indexet.")
+        return
+    with st.expander(
+        "Texten som den lästes in", expanded=record is None or not record.abs_path.lower().endswith(".pdf")
+    ):
+        page = f"Sida {context.page}. " if context.page else ""
+        st.caption(f"{page}Avsnittet är markerat; texten runt omkring visas som den lästes in.")
+        body = f"{escape(context.before)}<mark>{escape(context.passage)}</mark>{escape(context.after)}"
+        st.markdown(f'<div class="vkb-context">{body}</div>', unsafe_allow_html=True)
+    citation = kb.cite(hit)
+    if citation.link and citation.link.startswith(("https://", "http://")):  # never a file:// link
+        st.markdown(f"Källa: {escape(citation.link)}", unsafe_allow_html=True)
+
+
 def show_hit(hit: Hit, *, nested: bool = False) -> None:
     with st.container(border=True):
         where = f"s. {hit.page} · " if hit.page is not None else ""
@@ -84,6 +159,7 @@ def show_hit(hit: Hit, *, nested: bool = False) -> None:
                 DOC_TYPE_LABELS[hit.doc_type],
                 escape(hit.date or "u.å."),
                 where + f"poäng {hit.score:.2f}",
+                *(["OCR-tolkad text"] if hit.ocr else []),
             ]
         )
         st.markdown(f'<div class="vkb-meta">{meta}</div>', unsafe_allow_html=True)
@@ -91,28 +167,23 @@ def show_hit(hit: Hit, *, nested: bool = False) -> None:
         if nested:
             return
         citation = kb.cite(hit)
-        left, middle, right = st.columns(3)
+        left, middle, right, source = st.columns(4)
         if left.button("Lägg i utkast", key=f"add-{hit.chunk_id}", icon=":material/add:"):
             add_to_draft(quote_item(hit, citation))
         if middle.button("Fler liknande", key=f"sim-{hit.chunk_id}", icon=":material/travel_explore:"):
             st.session_state["similar_of"] = (
                 None if st.session_state.get("similar_of") == hit.chunk_id else hit.chunk_id
             )
+        if source.button("Visa i källan", key=f"src-{hit.chunk_id}", icon=":material/description:"):
+            st.session_state["source_of"] = None if st.session_state.get("source_of") == hit.chunk_id else hit.chunk_id
         with right.popover("Citera", icon=":material/format_quote:"):
             st.caption("Kopiera med knappen i rutans hörn.")
             # Plain text for pasting: the reference's Markdown asterisks (the italic title) are dropped.
             st.code(f"”{citation.quote}”\n{citation.reference.replace('*', '')}", language=None, wrap_lines=True)
-        with st.expander("Visa i källan"):
-            context = kb.context(hit)
-            if context is None:
-                st.info("Dokumentets text finns inte längre i indexet.")
-            else:
-                page = f"Sida {context.page}. " if context.page else ""
-                st.caption(f"{page}Avsnittet är markerat; texten runt omkring visas som den lästes in.")
-                body = f"{escape(context.before)}<mark>{escape(context.passage)}</mark>{escape(context.after)}"
-                st.markdown(f'<div class="vkb-context">{body}</div>', unsafe_allow_html=True)
-            if citation.link and citation.link.startswith(("https://", "http://")):  # never a file:// link
-                st.markdown(f"Källa: {escape(citation.link)}", unsafe_allow_html=True)
+            if citation.ocr:
+                st.caption("OCR-tolkad text: sidan är skannad och texten maskinläst. Jämför citatet med sidan.")
+        if st.session_state.get("source_of") == hit.chunk_id:
+            show_source(hit)
         if st.session_state.get("similar_of") == hit.chunk_id:
             st.markdown("**Fler avsnitt som liknar detta:**")
             for other in kb.similar(hit, k=3):

@@ -32,15 +32,17 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in READERS
 
 
-def read_document(path: Path, budget: Budget | None = None) -> ExtractedDocument:
+def read_document(path: Path, budget: Budget | None = None, *, ocr: bool = True) -> ExtractedDocument:
     """Extract a file's text, free of control characters, within `budget` (default: the default limits).
 
-    Raises `IngestError` subclasses with a user-facing reason (`BudgetExceeded` for a file over budget)."""
+    `ocr`: read PDF pages without a text layer with Tesseract (the `ocr` setting). Raises `IngestError`
+    subclasses with a user-facing reason (`BudgetExceeded` for a file over budget)."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise UnsupportedFileType(path.suffix, READERS)
     budget = budget or Budget.default()
-    doc = without_control_characters(reader(path, budget))
+    extracted = read_pdf(path, budget, ocr=ocr) if reader is read_pdf else reader(path, budget)
+    doc = without_control_characters(extracted)
     budget.check_chars(len(doc.text))
     return doc
 

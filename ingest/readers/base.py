@@ -35,6 +35,7 @@ class ExtractedDocument:
     removed: list[int] = field(default_factory=list)
     page_count: int | None = None
     source_is_text: bool = False
+    ocr_pages: list[int] = field(default_factory=list)  # pages whose text was read by OCR
 
     def source_to_text(self, position: int) -> int:
         """Map a character position of the source file's text onto `text`."""

@@ -323,6 +323,8 @@ def test_plain_http_urls_pass(url: str) -> None:
         "the PDF is protected by a password; save an unprotected copy and ingest that instead",
         "not a readable PDF, the file may be damaged or truncated (EOF marker not found)",
         "no text layer on any page; scanned PDFs need OCR, which vkb does not do",
+        "no text layer on any page; OCR is turned off (VKB_OCR=false), so scanned pages are not read",
+        "no text layer on any page; scanned PDFs need OCR: install tesseract-ocr and tesseract-ocr-swe to read them",
         "another vkb process is writing to the index at /srv/vkb/index; wait for it to finish",
         "unexpected error while ingesting (KeyError: '/srv/x'); the rest of the batch goes on",
     ],
@@ -333,7 +335,13 @@ def test_pipeline_reasons_are_explained_in_swedish_without_paths(reason: str) ->
 
 def test_reader_warnings_are_explained_in_swedish() -> None:
     assert explain_warning("no text on pages 3–5, 7; scanned PDFs need OCR, which vkb does not do") == (
-        "ingen text på sidorna 3–5, 7; skannade sidor behöver OCR, som vkb inte gör."
+        "ingen text på sidorna 3–5, 7; skannade sidor behöver OCR."
+    )
+    assert explain_warning(
+        "no text on pages 3; scanned PDFs need OCR: install tesseract-ocr and tesseract-ocr-swe to read them"
+    ) == ("ingen text på sidorna 3; skannade sidor behöver OCR, men Tesseract är inte installerat på servern.")
+    assert explain_warning("pages 1–4 read by OCR (Tesseract): check quotes against the page").startswith(
+        "sidorna 1–4 är OCR-tolkade"
     )
     assert "cp1252" in explain_warning("not valid UTF-8; read as cp1252 (check that å, ä and ö look right)")
     assert_for_users(explain_warning("something new at /srv/vkb/x"), Path("/srv"))
