@@ -53,12 +53,16 @@ def read_pdf(path: Path, budget: Budget | None = None, *, ocr: bool = True) -> E
     The budget's page count is checked before any page is read, time and characters after each page."""
     budget = budget or Budget.default()
     reader = _open(path)  # pypdf: clear messages for empty, damaged and encrypted files, and the metadata
+    try:  # pypdf walks the page tree; PDFium believes the /Count a file claims (a million pages, one real)
+        real_pages = len(reader.pages)
+    except Exception as exc:  # pypdf raises many kinds on a damaged page tree
+        raise DocumentUnreadable(f"cannot read the PDF's page list ({exc})") from exc
     try:
         pdf = pdfium.PdfDocument(str(path), password="" if reader.is_encrypted else None)
     except (pdfium.PdfiumError, OSError) as exc:
         raise DocumentUnreadable(f"not a readable PDF, the file may be damaged or truncated ({exc})") from exc
     try:
-        raw, broken, ocr_pages, warnings = _pages(pdf, budget, ocr=ocr)
+        raw, broken, ocr_pages, warnings = _pages(pdf, budget, real_pages, ocr=ocr)
     finally:
         pdf.close()
     count = len(raw)
@@ -96,9 +100,11 @@ def read_pdf(path: Path, budget: Budget | None = None, *, ocr: bool = True) -> E
     return doc
 
 
-def _pages(pdf: pdfium.PdfDocument, budget: Budget, *, ocr: bool) -> tuple[list[str], list[int], list[int], list[str]]:
+def _pages(
+    pdf: pdfium.PdfDocument, budget: Budget, real_pages: int, *, ocr: bool
+) -> tuple[list[str], list[int], list[int], list[str]]:
     """Raw text of every page (one page in memory at a time), damaged pages, OCR-read pages, warnings."""
-    count = len(pdf)
+    count = min(len(pdf), real_pages)
     if count == 0:
         raise DocumentUnreadable("the PDF has no pages")
     budget.check_pages(count)
