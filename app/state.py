@@ -19,7 +19,7 @@ from catalogue import Catalogue, catalogue_files
 from catalogue.draft import Draft, DraftItem, DraftStore, Merged
 from ingest.errors import IngestError
 from ingest.ocr import available as ocr_available
-from ingest.ocr import ocr_words
+from ingest.ocr import ocr_words_of_file
 from kb import KnowledgeBase, Settings, load_settings
 from kb.page_image import PageView, PageViewError, pdf_at_page, render_page, servable_file
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
@@ -235,13 +235,7 @@ def compare_selection() -> list[str]:
 @st.cache_data(max_entries=32, show_spinner="Läser den skannade sidan …")
 def _ocr_words(abs_path: str, stamp: float, page: int) -> list[tuple[str, tuple[float, float, float, float]]]:
     del stamp
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(abs_path)
-    try:
-        return ocr_words(pdf[page - 1])
-    finally:
-        pdf.close()
+    return ocr_words_of_file(Path(abs_path), page)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

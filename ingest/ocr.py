@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -114,3 +115,14 @@ def ocr_words(page: Any) -> list[tuple[str, tuple[float, float, float, float]]]:
             x0, x1 = left * points, (left + width) * points
             words.append((text, (x0, height - (top + tall) * points, x1, height - top * points)))
     return words
+
+
+def ocr_words_of_file(path: Path, page: int) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """`ocr_words` of one page (1-based) of a PDF file: for locating a passage on a scanned page."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return ocr_words(pdf[page - 1])
+    finally:
+        pdf.close()
