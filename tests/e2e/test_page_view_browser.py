@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,48 +11,22 @@ import pytest
 
 from ingest import ingest_paths
 from kb import KnowledgeBase
-from tests.conftest import REPO
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, need_chromium, serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 @pytest.fixture
 def pdf_app_url(real_kb: KnowledgeBase, pdf_set: Path, tmp_path: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing at /usr/bin/chromium; .ci/run should have installed it")
-        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
+    need_chromium()
     uploads = Path(real_kb.settings.index) / "uploads"
     uploads.mkdir(parents=True)
     shutil.copyfile(pdf_set / "digital" / "pdf-01.pdf", uploads / "underlag.pdf")
     assert ingest_paths([uploads], real_kb).ok
-    index = str(real_kb.settings.index)
+    index = Path(real_kb.settings.index)
     real_kb.close()
-    port = free_port()
-    env = {**os.environ, "VKB_INDEX": index, "VKB_CATALOGUE": str(REPO / "data" / "catalogue"), "HF_HUB_OFFLINE": "1"}
-    log = (tmp_path / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app" / "Hem.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()}")
+    with serve(index, tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def test_visa_i_kallan_shows_the_pdf_page_turns_it_and_downloads_the_original(pdf_app_url: str, tmp_path: Path) -> None:
