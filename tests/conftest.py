@@ -125,3 +125,14 @@ def pdf_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("pdf-set")
     make_pdf_set(SHARED_CORPUS, folder, PDF_SET_DOCS, per_volume=2)
     return folder
+
+
+def require_tesseract() -> None:
+    """Skip without Tesseract and its Swedish data, except in CI, where .ci/run installs them and a
+    missing Tesseract is a failure (as a missing Chromium is for the browser tests)."""
+    from ingest.ocr import available
+
+    if not available():
+        if os.environ.get("CI"):
+            pytest.fail("Tesseract with Swedish data is missing; .ci/run should have installed it")
+        pytest.skip("Tesseract with Swedish data is not installed")

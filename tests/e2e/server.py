@@ -37,6 +37,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_healthy(url: str, log_path: Path, seconds: float = 90) -> None:
+    """Wait for the app's health endpoint; fail with the app's log when it does not come up."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"the app did not start: {log_path.read_text()}")
+
+
 @contextmanager
 def serve(index: Path, logs: Path, catalogue: Path = REPO / "data" / "catalogue") -> Iterator[str]:
     """The app over this index and catalogue, started as a user starts it (`vkb app`); yields its address,
@@ -51,15 +63,7 @@ def serve(index: Path, logs: Path, catalogue: Path = REPO / "data" / "catalogue"
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"streamlit did not start: {log_path.read_text()}")
+        wait_until_healthy(url, log_path)
         yield url
     finally:
         process.terminate()

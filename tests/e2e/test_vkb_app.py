@@ -7,8 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ import pytest
 from ingest import ingest_paths
 from kb import KnowledgeBase
 from tests.conftest import REPO, SEED_CORPUS
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, free_port, need_chromium, wait_until_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -24,10 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 def test_vkb_app_serves_the_search_page_and_stops_on_ctrl_c(real_kb: KnowledgeBase, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing at /usr/bin/chromium; .ci/run should have installed it")
-        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
+    need_chromium()
     ingest_paths([SEED_CORPUS], real_kb)
     index = str(real_kb.settings.index)
     real_kb.close()
@@ -40,15 +35,7 @@ def test_vkb_app_serves_the_search_page_and_stops_on_ctrl_c(real_kb: KnowledgeBa
         )  # fmt: skip
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.3)
-            else:
-                pytest.fail(f"vkb app did not start: {log_path.read_text()}")
+            wait_until_healthy(url, log_path)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page()

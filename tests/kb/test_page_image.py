@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from ingest.readers import read_document
 from kb.page_image import FileOutsideIndex, PageViewError, passage_range, pdf_at_page, render_page, servable_file
+from tests.conftest import require_tesseract
 
 
 @pytest.fixture(scope="module")
@@ -85,11 +86,10 @@ def test_the_downloaded_original_opens_at_the_cited_page(digital: Path) -> None:
 
 
 def test_a_passage_on_a_scanned_page_is_highlighted_from_ocr_word_boxes(pdf_set: Path) -> None:
-    from ingest.ocr import available, ocr_words
+    from ingest.ocr import ocr_words
     from kb.page_truth import load_truth
 
-    if not available():
-        pytest.skip("Tesseract with Swedish data is not installed")
+    require_tesseract()
     truth = next(t for t in load_truth(pdf_set) if t.layout == "scanned" and t.pdf == "pdf-02.pdf")
     scanned = pdf_set / "scanned" / truth.pdf
     passage = max(truth.page_text[1].split("\n"), key=len)  # the longest paragraph of page 2, as drawn
