@@ -46,7 +46,6 @@ from ingest.readers import READERS, is_supported, read_document
 from kb.diskspace import IndexWriteError
 from kb.knowledge_base import KnowledgeBase
 from kb.records import Chunk
-from kb.writer import step
 
 Status = Literal["added", "updated", "unchanged", "failed", "removed", "skipped"]
 CHARS_PER_PAGE = 1800  # a Swedish "normalsida": how text formats without pages are counted as pages
@@ -220,7 +219,7 @@ def _ingest_one(
         doc_id = next((str(e.values["doc_id"]) for e in explicit if e.values.get("doc_id")), None)
         existing = kb.document(doc_id or derive_doc_id(rel))
         if existing is not None and existing.fingerprint == fingerprint:
-            _clear_failure(kb, str(path))
+            kb.clear_failure(str(path))
             return FileOutcome(str(path), "unchanged", doc_id=existing.doc_id, chunks=existing.chunk_count)
         extracted = read_document(path, budget, ocr=kb.settings.ocr)
         metadata = resolve_metadata(path, root, explicit, extracted.file_metadata, extracted.text)
@@ -273,18 +272,8 @@ def _ingest_one(
         reason = f"could not read the file ({exc.strerror or exc})"
     except Exception as exc:  # a library choking on a malformed file must not stop the batch
         reason = f"unexpected error while ingesting ({exc.__class__.__name__}: {exc}); the rest of the batch goes on"
-    _record_failure(kb, str(path), rel, reason)
+    kb.record_failure(str(path), rel, reason)
     return FileOutcome(str(path), "failed", reason=reason)
-
-
-def _record_failure(kb: KnowledgeBase, path: str, rel: str, reason: str) -> None:
-    with step(Path(kb.settings.index).expanduser(), "recording a failed file", vectors=False):
-        kb.registry.record_failure(path, rel, reason)
-
-
-def _clear_failure(kb: KnowledgeBase, path: str) -> None:
-    with step(Path(kb.settings.index).expanduser(), "clearing a failed file", vectors=False):
-        kb.registry.clear_failure(path)
 
 
 def _notifier(
@@ -341,5 +330,5 @@ def _prune(given: list[Path], candidates: list[_Candidate], kb: KnowledgeBase) -
     for failure in kb.failures():
         path = Path(failure.abs_path)
         if any(path.is_relative_to(folder) for folder in folders) and not path.exists():
-            _clear_failure(kb, failure.abs_path)
+            kb.clear_failure(failure.abs_path)
     return removed

@@ -471,9 +471,9 @@ def _undo(
     key = str(saved.path.resolve())
     try:
         if failure_before is None:
-            kb.registry.clear_failure(key)
+            kb.clear_failure(key)
         else:
-            kb.registry.record_failure(failure_before.abs_path, failure_before.source_path, failure_before.reason)
+            kb.record_failure(failure_before.abs_path, failure_before.source_path, failure_before.reason)
     except Exception:  # a full disk: the failure list may keep a line about this file; nothing is lost
         log.exception("could not restore the failure record of %s", saved.path)
     after = "Det tidigare dokumentet och dess uppgifter finns kvar som förut." if saved.replaced else ""

@@ -183,6 +183,16 @@ class KnowledgeBase:
         with step(index_dir, "deleting the document's vectors"):
             self.vectors.delete_document(doc_id)
 
+    def record_failure(self, abs_path: str, source_path: str, reason: str) -> None:
+        """Remember that a file could not be ingested (shown by `vkb docs` and the Dokument page)."""
+        with step(Path(self.settings.index).expanduser(), "recording a failed file", vectors=False):
+            self.registry.record_failure(abs_path, source_path, reason)
+
+    def clear_failure(self, abs_path: str) -> None:
+        """Forget a file's failure (it was ingested, or a failed upload restored the state before it)."""
+        with step(Path(self.settings.index).expanduser(), "clearing a failed file", vectors=False):
+            self.registry.clear_failure(abs_path)
+
     # --- reading ----------------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
         return self.registry.documents()

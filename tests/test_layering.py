@@ -58,6 +58,20 @@ def test_nothing_imports_upward_or_into_kbs_storage(module: str) -> None:
         assert not used & PRIVATE, f"{module} reaches into {used & PRIVATE}; use the kb front door"
 
 
+STORAGE_ATTRIBUTES = {"registry", "vectors", "chroma"}  # KnowledgeBase's storage, private to kb
+
+
+@pytest.mark.parametrize("module", sorted(m for m in modules() if not m.startswith("kb")))
+def test_callers_use_knowledge_base_methods_not_its_storage(module: str) -> None:
+    tree = ast.parse(modules()[module].read_text(encoding="utf-8"))
+    reached = {
+        f"{ast.unparse(node.value)}.{node.attr} (line {node.lineno})"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in STORAGE_ATTRIBUTES
+    }
+    assert not reached, f"{module} reaches into the knowledge base's storage: {sorted(reached)}"
+
+
 def test_no_import_circle_at_import_time() -> None:
     known = modules()
     graph = {
