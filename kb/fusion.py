@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,6 +21,15 @@ class Weights:
     title: float = 0.25  # the document title's BM25 score, added to each of its chunks' lexical score
     method: FusionMethod = "weighted"
     rrf_k: int = 60
+    others: tuple[tuple[str, float], ...] = ()  # weights of further signals, by name
+
+    def weight(self, signal: str) -> float:
+        """A signal's weight: its field here (lexical, dense), else `others`, else 1."""
+        named = dict(self.others)
+        if signal in named:
+            return named[signal]
+        value = getattr(self, signal, None) if signal in ("lexical", "dense") else None
+        return float(value) if value is not None else 1.0
 
 
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[int]:
@@ -51,26 +60,39 @@ def min_max(scores: dict[int, float]) -> dict[int, float]:
     return {row: ((s - low) / span if span > 0 else 1.0) for row, s in scores.items()}
 
 
-def fuse(lexical: dict[int, float], dense: dict[int, float], weights: Weights) -> list[tuple[int, float]]:
-    """Weighted sum of the lexical score (max-normalised) and the dense similarity (min-max over the
-    candidates, so it separates them); rows ranked best first. `dense` should cover every lexical
-    candidate; rows only dense found get no lexical share, so a weak dense signal cannot push
-    well-matched passages out."""
-    if weights.method == "rrf":
-        return reciprocal_rank(lexical, dense, weights)
-    lex, den = normalise(lexical), min_max(dense)
-    rows = set(lex) | set(den)
-    fused = {row: weights.lexical * lex.get(row, 0.0) + weights.dense * den.get(row, 0.0) for row in rows}
+@dataclass(frozen=True)
+class SignalScores:
+    """One signal's scores for a query, with its fusion weight and its 0–1 normalisation."""
+
+    name: str
+    scores: dict[int, float]
+    weight: float
+    normalise: Callable[[dict[int, float]], dict[int, float]] = normalise
+
+
+def fuse(
+    signals: Sequence[SignalScores], method: FusionMethod = "weighted", rrf_k: int = 60
+) -> list[tuple[int, float]]:
+    """Rows ranked best first by all signals together: a weighted sum of each signal's normalised
+    scores, or reciprocal-rank fusion. A row a signal did not score gets no share from it, so a weak
+    signal cannot push rows the others matched well out (the dense signal scores every other signal's
+    candidates exactly, see `Signal.complete`)."""
+    if method == "rrf":
+        return reciprocal_rank(signals, rrf_k)
+    fused: dict[int, float] = {}
+    for signal in signals:
+        for row, score in signal.normalise(signal.scores).items():
+            fused[row] = fused.get(row, 0.0) + signal.weight * score
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
-def reciprocal_rank(lexical: dict[int, float], dense: dict[int, float], weights: Weights) -> list[tuple[int, float]]:
+def reciprocal_rank(signals: Sequence[SignalScores], rrf_k: int = 60) -> list[tuple[int, float]]:
     """Reciprocal-rank fusion: each signal adds weight / (k + rank); scores' scales do not matter."""
     fused: dict[int, float] = {}
-    for scores, weight in ((lexical, weights.lexical), (dense, weights.dense)):
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    for signal in signals:
+        ranked = sorted(signal.scores.items(), key=lambda item: (-item[1], item[0]))
         for rank, (row, _) in enumerate(ranked, start=1):
-            fused[row] = fused.get(row, 0.0) + weight / (weights.rrf_k + rank)
+            fused[row] = fused.get(row, 0.0) + signal.weight / (rrf_k + rank)
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kb.highlight import Snippet
@@ -30,9 +30,16 @@ class Hit:
     heading_path: tuple[str, ...]
     text: str
     snippet: Snippet
-    lexical_score: float = 0.0
-    dense_score: float = 0.0
+    scores: Mapping[str, float] = field(default_factory=dict)  # each search signal's raw score, by name
     ocr: bool = False  # the passage's page was read by OCR: its text may differ from the page
+
+    @property
+    def lexical_score(self) -> float:
+        return self.scores.get("lexical", 0.0)
+
+    @property
+    def dense_score(self) -> float:
+        return self.scores.get("dense", 0.0)
 
     @property
     def year(self) -> int | None:
@@ -42,6 +49,8 @@ class Hit:
         data = asdict(self)
         data["heading_path"] = list(self.heading_path)
         data["snippet"] = self.snippet.render()
+        data["scores"] = dict(self.scores)
+        data["lexical_score"], data["dense_score"] = self.lexical_score, self.dense_score
         return data
 
 

@@ -1,78 +1,57 @@
-"""Search: plan a query (terms, filters, weights), then run it lexically, densely or as a hybrid.
+"""Search: plan a query (terms, filters, weights), then run it with the mode's signals and fuse them.
 
 The searcher works on a snapshot of the live chunks (`ChunkTable`) taken from the registry in one
 read and rebuilt whenever the registry's generation changes, so a document is seen either fully old
-or fully new. Filters become a boolean mask over the snapshot's rows, applied to the lexical scores
-directly and to dense results after (or, when selective, before) the vector query.
+or fully new. Filters (`kb.document_filters`) become a boolean mask over the snapshot's rows; each
+signal (`kb.signals`: lexical, dense, …) returns its best allowed rows, scores the rows the others
+found where it can, and `kb.fusion.fuse` ranks them together.
 """
 
 from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from kb.analysis import Analyzer
+from kb.chunk_table import ChunkTable
+from kb.document_filters import Filters, SearchError, UnknownFilterValue, document_counts, matches, validate
 from kb.embedding import FUSION
-from kb.errors import UsageError
-from kb.fusion import Weights, deduplicate, fuse, top_k
+from kb.fusion import SignalScores, Weights, deduplicate, fuse
 from kb.highlight import make_snippet, match_spans
 from kb.hits import Hit
 from kb.knowledge_base import KnowledgeBase
 from kb.lexical import LexicalIndex
 from kb.matrix import VectorMatrix
 from kb.records import Chunk, DocumentRecord
+from kb.signals import SIGNALS, QueryContext, Scores, Signal, SignalFactory
 from kb.vectors import ModelMismatch
-from kb.vocabulary import DOC_TYPES, STAKEHOLDERS
+
+__all__ = [
+    "MODES",
+    "ChunkTable",
+    "Filters",
+    "Mode",
+    "SearchError",
+    "SearchPlan",
+    "Searcher",
+    "UnknownFilterValue",
+    "document_counts",
+]
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
+SINGLE = {"lexical": "lexical", "dense": "dense"}  # the one signal a single-signal mode uses
 CANDIDATES = 100  # per signal, before fusion
 MASK_CACHE = 32  # filter masks kept per snapshot
 # Where a document's title counts: a separate, lighter field (Weights.title) or inside every chunk's
 # text (the first design; measured in benchmarks/fusion_cv.py). The cache folder names the design.
 TITLE_IN_TEXT = False
-BROAD_FILTER = 0.5  # a filter allowing at least this share of chunks: over-fetch from HNSW, then mask
-# Up to this many chunks an open dense query is answered exactly from the memory-mapped vector copy
-# (one product over the matrix; at 100k chunks it is as fast as Chroma's HNSW, see README) and Chroma
-# is not even opened; larger indexes use HNSW, which reads only part of the vectors per query.
-EXACT_DENSE_MAX = 250_000
 MAX_QUERY_CHARS = 2_000
-
-
-class SearchError(UsageError, ValueError):
-    """The search request cannot be run as given."""
-
-
-class UnknownFilterValue(SearchError):
-    def __init__(self, field_name: str, value: str, allowed: Sequence[str]) -> None:
-        shown = ", ".join(allowed[:25]) + (f", … ({len(allowed)} in all)" if len(allowed) > 25 else "")
-        super().__init__(f"unknown {field_name} {value!r}; allowed: {shown}")
-        self.field = field_name
-        self.value = value
-        self.allowed = tuple(allowed)
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What to search among. Empty tuples and None mean no restriction."""
-
-    doc_types: tuple[str, ...] = ()
-    stakeholders: tuple[str, ...] = ()
-    organisations: tuple[str, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-    languages: tuple[str, ...] = ()
-    doc_ids: tuple[str, ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return self == Filters()
 
 
 @dataclass(frozen=True)
@@ -88,51 +67,20 @@ class SearchPlan:
     candidates: int
 
 
-@dataclass
-class ChunkTable:
-    """A consistent snapshot of the live chunks, their documents and the lexical index."""
-
-    generation: int
-    chunk_ids: list[str]
-    chunks: list[Chunk]
-    doc_rows: np.ndarray  # document index per chunk row
-    documents: list[DocumentRecord]
-    lexical: LexicalIndex  # headings and text of each chunk
-    matrix: VectorMatrix
-    titles: LexicalIndex | None = None  # one row per document: its title, a lighter field of every chunk
-    row_of: dict[str, int] = field(default_factory=dict)
-    span_list: list[tuple[str, int, int]] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    allowed_values: dict[str, list[str]] = field(default_factory=dict)
-    masks: dict[Filters, np.ndarray] = field(default_factory=dict)  # recent filters (a user keeps theirs)
-
-    def __post_init__(self) -> None:
-        self.row_of = {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
-        self.span_list = [
-            (self.documents[d].doc_id, c.char_start, c.char_end)
-            for d, c in zip(self.doc_rows, self.chunks, strict=True)
-        ]
-        self.texts = [c.text for c in self.chunks]
-        metas = [d.metadata for d in self.documents]
-        self.allowed_values = {
-            "doc_type": list(DOC_TYPES),
-            "stakeholder": list(STAKEHOLDERS),
-            "organisation": sorted({m.organisation for m in metas if m.organisation}),
-            "language": sorted({m.language for m in metas}),
-            "doc_id": sorted(m.doc_id for m in metas),
-        }
-
-    def spans(self) -> list[tuple[str, int, int]]:
-        return self.span_list
-
-
 class Searcher:
     """Runs searches over one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, analyzer: Analyzer | None = None, weights: Weights | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        analyzer: Analyzer | None = None,
+        weights: Weights | None = None,
+        signals: tuple[SignalFactory, ...] = SIGNALS,
+    ) -> None:
         self.kb = kb
         self.analyzer = analyzer or Analyzer()
         self.weights = weights or FUSION.get(kb.embedder.name, Weights())
+        self.signals: tuple[Signal, ...] = tuple(make(kb) for make in signals)
         self._table: ChunkTable | None = None
         self._lock = threading.Lock()
 
@@ -173,9 +121,11 @@ class Searcher:
             lexical = LexicalIndex.build(chunk_ids, [self.analyzer.terms(t) for t in texts])
             self._save_lexical(lexical, folder)
         matrix = self._load_matrix(folder, chunk_ids)
-        titles = LexicalIndex.build(
-            [d.doc_id for d in documents], [self.analyzer.terms(d.metadata.title) for d in documents]
-        )
+        titles = None
+        if not TITLE_IN_TEXT:
+            titles = LexicalIndex.build(
+                [d.doc_id for d in documents], [self.analyzer.terms(d.metadata.title) for d in documents]
+            )
         return ChunkTable(generation, chunk_ids, chunks, doc_rows, documents, lexical, matrix, titles)
 
     def _load_matrix(self, folder: Path, chunk_ids: list[str]) -> VectorMatrix:
@@ -225,22 +175,8 @@ class Searcher:
 
     def validate(self, filters: Filters) -> None:
         """Raise `UnknownFilterValue` for any value that cannot match (listing the allowed ones)."""
-        if filters.empty:
-            return
-        allowed = self.table().allowed_values
-        checks = [
-            ("doc_type", filters.doc_types),
-            ("stakeholder", filters.stakeholders),
-            ("organisation", filters.organisations),
-            ("language", filters.languages),
-            ("doc_id", filters.doc_ids),
-        ]
-        for name, values in checks:
-            for value in values:
-                if value not in allowed[name]:
-                    raise UnknownFilterValue(name, value, allowed[name])
-        if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
-            raise SearchError(f"year range is empty: {filters.year_from}–{filters.year_to}")
+        if not filters.empty:
+            validate(filters, self.table().allowed_values)
 
     def mask(self, table: ChunkTable, filters: Filters) -> np.ndarray | None:
         """Boolean row mask for the filters, or None for no restriction."""
@@ -249,7 +185,7 @@ class Searcher:
         cached = table.masks.get(filters)
         if cached is not None:
             return cached
-        allowed_docs = np.array([_matches(d, filters) for d in table.documents], dtype=bool)
+        allowed_docs = np.array([matches(d.metadata, filters) for d in table.documents], dtype=bool)
         mask = allowed_docs[table.doc_rows] if len(allowed_docs) else np.zeros(len(table.chunk_ids), dtype=bool)
         mask.setflags(write=False)
         if len(table.masks) >= MASK_CACHE:
@@ -261,80 +197,42 @@ class Searcher:
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Hit]:
         return self.run(self.plan(query, k=k, filters=filters, mode=mode))
 
+    def signals_of(self, mode: Mode) -> tuple[Signal, ...]:
+        """The signals a mode uses: one for lexical and dense, every signal for hybrid."""
+        if mode in SINGLE:
+            return tuple(signal for signal in self.signals if signal.name == SINGLE[mode])
+        return self.signals
+
     def run(self, plan: SearchPlan) -> list[Hit]:
         table = self.table()
         if not table.chunk_ids or not plan.query:
             return []
-        mask = self.mask(table, plan.filters)
-        lexical: dict[int, float] = {}
-        dense: dict[int, float] = {}
-        if plan.mode in ("lexical", "hybrid"):
-            scores = table.lexical.scores(plan.terms)
-            if table.titles is not None and plan.weights.title and not TITLE_IN_TEXT:
-                scores = scores + plan.weights.title * table.titles.scores(plan.terms)[table.doc_rows]
-            lexical = {row: float(scores[row]) for row in top_k(scores, plan.candidates, mask)}
-        if plan.mode in ("dense", "hybrid"):
-            # (encoding on a second thread while the lexical side runs was measured: slower at p95 on 2 cores)
-            vector = self.kb.embedder.embed_query(plan.query)
-            dense = self._dense(table, plan.candidates, mask, vector)
-            if plan.mode == "hybrid" and lexical:  # exact similarity for every lexical candidate
-                rows = list(lexical)
-                exact = table.matrix.similarities(vector, rows)
-                dense = {**{row: max(0.0, float(s)) for row, s in zip(rows, exact, strict=True)}, **dense}
-        if plan.mode == "lexical":
-            ranked = sorted(lexical.items(), key=lambda item: (-item[1], item[0]))
-        elif plan.mode == "dense":
-            ranked = sorted(dense.items(), key=lambda item: (-item[1], item[0]))
+        context = QueryContext(
+            plan.query, plan.terms, table, self.mask(table, plan.filters), plan.weights, plan.candidates
+        )
+        signals = self.signals_of(plan.mode)
+        # (encoding the query on a second thread while the lexical side runs was measured: slower at p95 on 2 cores)
+        found: dict[str, Scores] = {signal.name: signal.candidates(context) for signal in signals}
+        if len(signals) > 1:  # each signal scores, where it can, the rows only the others found
+            for signal in signals:
+                own = found[signal.name]
+                others = sorted({row for name, rows in found.items() if name != signal.name for row in rows} - set(own))
+                if others:
+                    found[signal.name] = {**signal.complete(context, others), **own}
+        if len(signals) == 1:
+            ranked = sorted(found[signals[0].name].items(), key=lambda item: (-item[1], item[0]))
         else:
-            ranked = fuse(lexical, dense, plan.weights)
+            parts = [SignalScores(s.name, found[s.name], plan.weights.weight(s.name), s.normalise) for s in signals]
+            ranked = fuse(parts, plan.weights.method, plan.weights.rrf_k)
         score_of = dict(ranked)
         rows = deduplicate([row for row, _ in ranked], table.span_list, table.texts, plan.k)
         return [
-            self._hit(table, rank, row, score_of[row], lexical.get(row, 0.0), dense.get(row, 0.0), plan)
+            self._hit(table, rank, row, score_of[row], {name: got.get(row, 0.0) for name, got in found.items()}, plan)
             for rank, row in enumerate(rows, start=1)
         ]
 
-    def _dense(self, table: ChunkTable, n: int, mask: np.ndarray | None, vector: np.ndarray) -> dict[int, float]:
-        """The n nearest allowed chunks: exact over the vector copy (embedded Chroma, or few allowed rows),
-        else Chroma's HNSW index on the server.
-
-        An embedded Chroma client is never queried by readers: its in-memory HNSW index goes stale when
-        another process (a `vkb ingest` beside the app) writes, and then fails ("Error finding id") or
-        returns deleted chunks. The exact product costs more (24 ms p50 for 100k chunks of 384
-        dimensions on 2 busy cores, against about 2 ms for HNSW) but sees exactly the registry's
-        generation. A Chroma server is one process for all clients, so its HNSW index stays current."""
-        allowed = int(mask.sum()) if mask is not None else len(table.chunk_ids)
-        if allowed == 0:
-            return {}
-        if len(table.chunk_ids) <= EXACT_DENSE_MAX:
-            every = np.ones(len(table.chunk_ids), dtype=bool) if mask is None else mask
-            return self._exact(table, vector, every, n)
-        share = allowed / len(table.chunk_ids)
-        if not self.kb.settings.chroma_url:
-            every = np.ones(len(table.chunk_ids), dtype=bool)
-            return self._exact(table, vector, mask if mask is not None else every, n)
-        if mask is not None and share < BROAD_FILTER:  # exact among the allowed rows, faster than a Chroma filter
-            return self._exact(table, vector, mask, n)
-        fetch = n if mask is None else int(n / share) + 40  # a broad filter: over-fetch, then mask
-        matches = self.kb.vectors.query(vector, min(fetch, len(table.chunk_ids)))
-        found: dict[int, float] = {}
-        for match in matches:
-            row = table.row_of.get(match.chunk_id)  # stale versions and unknown ids are skipped
-            if row is None or (mask is not None and not mask[row]):
-                continue
-            found[row] = max(0.0, 1.0 - match.distance)
-            if len(found) >= n:
-                break
-        if mask is not None and len(found) < min(n, allowed):  # the filter excluded too many after all
-            return self._exact(table, vector, mask, n)
-        return found
-
-    @staticmethod
-    def _exact(table: ChunkTable, vector: np.ndarray, mask: np.ndarray, n: int) -> dict[int, float]:
-        return {row: max(0.0, s) for row, s in table.matrix.nearest(vector, np.flatnonzero(mask), n)}
-
     def _hit(
-        self, table: ChunkTable, rank: int, row: int, score: float, lexical: float, dense: float, plan: SearchPlan
+        self, table: ChunkTable, rank: int, row: int, score: float, scores: dict[str, float], plan: SearchPlan
     ) -> Hit:
         chunk = table.chunks[row]
         document = table.documents[int(table.doc_rows[row])]
@@ -357,8 +255,7 @@ class Searcher:
             heading_path=chunk.heading_path,
             text=chunk.text,
             snippet=make_snippet(chunk.text, spans),
-            lexical_score=round(lexical, 6),
-            dense_score=round(dense, 6),
+            scores={name: round(value, 6) for name, value in scores.items()},
             ocr=chunk.page is not None and chunk.page in document.ocr_pages,
         )
 
@@ -371,34 +268,3 @@ class Searcher:
             if not (h.doc_id == hit.doc_id and h.char_start < hit.char_end and hit.char_start < h.char_end)
         ]
         return [Hit(**{**h.__dict__, "rank": i}) for i, h in enumerate(hits[:k], start=1)]
-
-
-def _matches(document: DocumentRecord, filters: Filters) -> bool:
-    meta = document.metadata
-    if filters.doc_types and meta.doc_type not in filters.doc_types:
-        return False
-    if filters.stakeholders and meta.stakeholder not in filters.stakeholders:
-        return False
-    if filters.organisations and meta.organisation not in filters.organisations:
-        return False
-    if filters.languages and meta.language not in filters.languages:
-        return False
-    if filters.doc_ids and meta.doc_id not in filters.doc_ids:
-        return False
-    year = meta.year
-    if filters.year_from is not None and (year is None or year < filters.year_from):
-        return False
-    return not (filters.year_to is not None and (year is None or year > filters.year_to))
-
-
-def document_counts(documents: Sequence[DocumentRecord]) -> dict[str, dict[str, int]]:
-    """How many documents carry each doc_type, stakeholder, organisation and year: the filters' counts."""
-    counts: dict[str, dict[str, int]] = {"doc_type": {}, "stakeholder": {}, "organisation": {}, "year": {}}
-    for document in documents:
-        meta = document.metadata
-        values = {"doc_type": meta.doc_type, "stakeholder": meta.stakeholder, "organisation": meta.organisation,
-                  "year": str(meta.year) if meta.year else None}  # fmt: skip
-        for name, value in values.items():
-            if value:
-                counts[name][value] = counts[name].get(value, 0) + 1
-    return counts

@@ -1,7 +1,8 @@
-"""The catalogue's filter options, generated from `catalogue.FACETS`: one facet row is one CLI option.
+"""Filter options generated from the filter tables: one row is one CLI option.
 
-`with_filters` adds every filter option to a Typer command's signature and hands the command one
-validated `Query` instead, so `list`, `export` and `gaps` cannot drift apart.
+`with_filters` adds every catalogue filter (`catalogue.FACETS`) to a Typer command's signature and
+hands the command one validated `Query` instead, so `list`, `export` and `gaps` cannot drift apart;
+`with_document_filters` does the same for the search's document filters (`kb.document_filters`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import typer
 
 from catalogue import FACETS, FilterError, Query
 from catalogue.vocabularies import GRADED
+from kb.document_filters import VALUE_FILTERS, YEARS, filters_from
 
 _MULTI = [f for f in FACETS if f.flag]
 _SCALARS: dict[str, tuple[Any, Any]] = {
@@ -29,48 +31,73 @@ _SCALARS: dict[str, tuple[Any, Any]] = {
 }
 
 
-def _parameters() -> list[inspect.Parameter]:
+def _catalogue_parameters() -> list[inspect.Parameter]:
     params = []
     for facet in _MULTI:
         option = typer.Option(
             facet.flag, help=f"{facet.vocabulary.en} (repeatable): {', '.join(facet.vocabulary.codes)}."
         )
-        params.append(
-            inspect.Parameter(
-                facet.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[list[str] | None, option]
-            )
-        )
+        params.append(_keyword(facet.name, None, Annotated[list[str] | None, option]))
     for name, (kind, option) in _SCALARS.items():
-        default = False if kind is bool else None
-        params.append(
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, option])
-        )
+        params.append(_keyword(name, False if kind is bool else None, Annotated[kind, option]))
     return params
 
 
-def with_filters(command: Callable[..., None]) -> Callable[..., None]:
-    """Give `command(query: Query, …)` every filter option; the options become one validated Query."""
+def _document_parameters() -> list[inspect.Parameter]:
+    params = [
+        _keyword(row.attribute, None, Annotated[list[str] | None, typer.Option(row.flag, help=row.help)])
+        for row in VALUE_FILTERS
+    ]
+    for bound, word in ((YEARS.low, "Earliest"), (YEARS.high, "Latest")):
+        option = typer.Option("--" + bound.replace("_", "-"), help=f"{word} {YEARS.key} (inclusive).")
+        params.append(_keyword(bound, None, Annotated[int | None, option]))
+    return params
+
+
+def _keyword(name: str, default: Any, annotation: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def _with_options(
+    command: Callable[..., None], target: str, options: list[inspect.Parameter], build: Callable[[dict[str, Any]], Any]
+) -> Callable[..., None]:
+    """Replace the command's parameter `target` by the options; their values become one object (`build`)."""
     signature = inspect.signature(command)
     hints = typing.get_type_hints(command, include_extras=True)  # resolved in the command's own module
-    own = [p.replace(annotation=hints[p.name]) for p in signature.parameters.values() if p.name != "query"]
-    names = {f.name for f in _MULTI} | set(_SCALARS)
+    own = [p.replace(annotation=hints[p.name]) for p in signature.parameters.values() if p.name != target]
+    names = {p.name for p in options}
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> None:
-        values = {name: kwargs.pop(name) for name in names}
-        query = Query(
-            **{f.name: tuple(values[f.name] or ()) for f in _MULTI},
-            **{name: values[name] for name in _SCALARS},
-        )
-        try:
-            query.validate()
-        except FilterError as exc:
-            typer.secho(f"vkb: error: {exc}", err=True, fg=typer.colors.RED)
-            raise typer.Exit(2) from None
-        command(query=query, **kwargs)
+        built = build({name: kwargs.pop(name) for name in names})
+        command(**{target: built}, **kwargs)
 
-    parameters = own + _parameters()
+    parameters = own + options
     wrapper.__signature__ = signature.replace(parameters=parameters, return_annotation=None)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
     del wrapper.__wrapped__  # Typer must read the new signature, not the command's
     return wrapper
+
+
+def _catalogue_query(values: dict[str, Any]) -> Query:
+    query = Query(
+        **{f.name: tuple(values[f.name] or ()) for f in _MULTI},
+        **{name: values[name] for name in _SCALARS},
+    )
+    try:
+        query.validate()
+    except FilterError as exc:
+        typer.secho(f"vkb: error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from None
+    return query
+
+
+def with_filters(command: Callable[..., None]) -> Callable[..., None]:
+    """Give `command(query: Query, …)` every catalogue filter option; they become one validated Query."""
+    return _with_options(command, "query", _catalogue_parameters(), _catalogue_query)
+
+
+def with_document_filters(command: Callable[..., None]) -> Callable[..., None]:
+    """Give `command(filters: Filters, …)` an option per document filter (`kb.document_filters`); the
+    index checks their values when the search runs."""
+    return _with_options(command, "filters", _document_parameters(), filters_from)

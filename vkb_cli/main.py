@@ -14,8 +14,10 @@ from typing import Annotated, Any
 
 import typer
 
+from kb.document_filters import Filters
 from vkb_cli.catalogue_cli import catalogue_app
 from vkb_cli.errors import VkbGroup, fail
+from vkb_cli.filter_options import with_document_filters
 from vkb_cli.render import (
     print_documents,
     print_evaluation,
@@ -117,16 +119,11 @@ def _document_json(record: Any) -> dict[str, Any]:
 
 
 @app.command()
+@with_document_filters
 def search(
     query: Annotated[str, typer.Argument(help="What to look for, in Swedish or English.")],
+    filters: Filters,
     k: Annotated[int, typer.Option("--k", help="Number of passages.")] = 10,
-    doc_type: Annotated[list[str] | None, typer.Option("--type", help="Document type (repeatable).")] = None,
-    stakeholder: Annotated[list[str] | None, typer.Option(help="Stakeholder category (repeatable).")] = None,
-    organisation: Annotated[list[str] | None, typer.Option(help="Organisation (repeatable).")] = None,
-    year_from: Annotated[int | None, typer.Option(help="Earliest year.")] = None,
-    year_to: Annotated[int | None, typer.Option(help="Latest year.")] = None,
-    language: Annotated[list[str] | None, typer.Option(help="Document language, e.g. sv (repeatable).")] = None,
-    doc_id: Annotated[list[str] | None, typer.Option("--doc-id", help="Only this document (repeatable).")] = None,
     mode: Annotated[str, typer.Option(help="hybrid, lexical or dense.")] = "hybrid",
     group: Annotated[str | None, typer.Option(help="Group results: document or stakeholder.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of hits.")] = False,
@@ -135,18 +132,7 @@ def search(
     chroma_url: ChromaOption = None,
 ) -> None:
     """Search the knowledge base; every hit with document, page and citation."""
-    from kb.search import Filters
-
     query = utf8_text(query, "query")
-    filters = Filters(
-        doc_types=tuple(doc_type or ()),
-        stakeholders=tuple(stakeholder or ()),
-        organisations=tuple(organisation or ()),
-        year_from=year_from,
-        year_to=year_to,
-        languages=tuple(language or ()),
-        doc_ids=tuple(doc_id or ()),
-    )
     if group not in (None, "document", "stakeholder"):
         raise fail(f"unknown --group {group!r}; choose document or stakeholder")
     kb = open_kb(index=index, model=model, chroma_url=chroma_url)

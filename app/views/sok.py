@@ -9,9 +9,8 @@ import streamlit as st
 from app.state import add_to_draft, knowledge_base, knowledge_base_status, original_at_page, source_page
 from app.ui import CSS, badge, escape, marked
 from catalogue.draft import quote_item
+from kb.document_filters import BY_KEY, VALUE_FILTERS, YEARS, SearchError, document_counts, filters_from
 from kb.hits import Hit, group_by_stakeholder
-from kb.search import Filters, SearchError, document_counts
-from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
 
 MODES = {"hybrid": "Hybrid (rekommenderas)", "lexical": "Ord (lexikal)", "dense": "Betydelse (vektor)"}
 # What to try when a search finds nothing, per mode: never the mode already chosen.
@@ -37,26 +36,22 @@ counts = document_counts(kb.documents())
 
 with st.sidebar:
     st.header("Filter")
-    facets = {
-        "doc_type": ("Dokumenttyp", DOC_TYPE_LABELS.get),
-        "stakeholder": ("Aktörskategori", STAKEHOLDER_LABELS.get),
-        "organisation": ("Organisation", str),
-    }
     chosen = {
-        name: st.multiselect(
-            label,
-            sorted(counts[name]),
-            format_func=show,
-            help="Antal dokument: " + ", ".join(f"{show(c)} {n}" for c, n in sorted(counts[name].items())),
-            key=f"f_{name}",
+        row.attribute: st.multiselect(
+            row.label,
+            sorted(counts[row.key]),
+            format_func=row.show,
+            help="Antal dokument: " + ", ".join(f"{row.show(c)} {n}" for c, n in sorted(counts[row.key].items())),
+            key=f"f_{row.key}",
             placeholder="Alla",
         )
-        for name, (label, show) in facets.items()
+        for row in VALUE_FILTERS
+        if row.label
     }
-    years = sorted(int(y) for y in counts["year"])
+    years = sorted(int(y) for y in counts[YEARS.key])
     year_range = None
     if len(years) > 1:
-        year_range = st.slider("År", years[0], years[-1], (years[0], years[-1]), key="f_years")
+        year_range = st.slider(YEARS.label, years[0], years[-1], (years[0], years[-1]), key="f_years")
     st.caption("Ett årsintervall utesluter odaterade dokument.")
     mode = st.radio("Sökläge", list(MODES), format_func=MODES.__getitem__, key="f_mode")
     k = st.slider("Antal träffar", 5, 50, 10, step=5, key="f_k")
@@ -67,13 +62,8 @@ query = st.text_input(
 grouped = st.toggle("Gruppera efter aktörskategori (vad sa regioner, kommuner, fack …)", key="group")
 
 narrowed = year_range is not None and (year_range[0] > years[0] or year_range[1] < years[-1])
-filters = Filters(
-    doc_types=tuple(chosen["doc_type"]),
-    stakeholders=tuple(chosen["stakeholder"]),
-    organisations=tuple(chosen["organisation"]),
-    year_from=year_range[0] if narrowed and year_range else None,
-    year_to=year_range[1] if narrowed and year_range else None,
-)
+bounds = {YEARS.low: year_range[0], YEARS.high: year_range[1]} if narrowed and year_range else {}
+filters = filters_from({**chosen, **bounds})
 
 
 def _turn(key: str, step: int) -> None:
@@ -156,7 +146,7 @@ def show_hit(hit: Hit, *, nested: bool = False) -> None:
         meta = " · ".join(
             [
                 escape(hit.organisation or "–"),
-                DOC_TYPE_LABELS[hit.doc_type],
+                BY_KEY["doc_type"].show(hit.doc_type),
                 escape(hit.date or "u.å."),
                 where + f"poäng {hit.score:.2f}",
                 *(["OCR-tolkad text"] if hit.ocr else []),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb.fusion import Weights, deduplicate, fuse, min_max, normalise, overlaps, top_k
+from kb.fusion import SignalScores, Weights, deduplicate, fuse, min_max, normalise, overlaps, top_k
 
 
 @pytest.mark.parametrize(
@@ -27,12 +27,34 @@ def test_normalisations() -> None:
     assert min_max({7: 0.3}) == {7: 1.0}
 
 
-def test_fuse_weights_signals() -> None:
-    lexical = {1: 10.0, 2: 9.0}
-    dense = {1: 0.30, 2: 0.60, 3: 0.65}
-    assert [row for row, _ in fuse(lexical, dense, Weights(lexical=1.0, dense=0.0))][:2] == [1, 2]
-    ranked = fuse(lexical, dense, Weights(lexical=1.0, dense=0.2))
-    assert [row for row, _ in ranked] == [2, 1, 3]  # dense re-orders close lexical scores; dense-only stays last
+def _signals(lexical: float, dense: float, toy: float = 0.0) -> list[SignalScores]:
+    return [
+        SignalScores("lexical", {1: 10.0, 2: 9.0}, lexical, normalise),
+        SignalScores("dense", {1: 0.30, 2: 0.60, 3: 0.65}, dense, min_max),
+        SignalScores("toy", {3: 1.0, 4: 1.0}, toy, normalise),
+    ]
+
+
+def test_fuse_weights_any_number_of_signals() -> None:
+    assert [row for row, _ in fuse(_signals(1.0, 0.0))][:2] == [1, 2]
+    ranked = fuse(_signals(1.0, 0.2))
+    assert [row for row, _ in ranked][:3] == [2, 1, 3]  # dense re-orders close lexical scores; dense-only last
+    assert [row for row, _ in fuse(_signals(1.0, 0.2, toy=2.0))][:2] == [3, 4]  # a third signal counts too
+    scores = dict(fuse(_signals(1.0, 0.2, toy=2.0)))
+    assert scores[3] == pytest.approx(0.2 * 1.0 + 2.0) and scores[4] == pytest.approx(2.0)
+
+
+def test_reciprocal_rank_fusion_ignores_scales_and_sums_weights() -> None:
+    ranked = fuse(_signals(1.0, 1.0, toy=1.0), method="rrf", rrf_k=60)
+    scores = dict(ranked)
+    assert scores[1] == pytest.approx(1 / 61 + 1 / 63)  # first lexically, third densely
+    assert scores[3] == pytest.approx(1 / 61 + 1 / 61)  # first densely and (by row order) first for the toy
+
+
+def test_weights_name_every_signal() -> None:
+    weights = Weights(lexical=1.0, dense=1.5, others=(("toy", 0.3),))
+    assert (weights.weight("lexical"), weights.weight("dense"), weights.weight("toy")) == (1.0, 1.5, 0.3)
+    assert weights.weight("unknown") == 1.0
 
 
 @pytest.mark.parametrize(

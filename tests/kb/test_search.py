@@ -7,7 +7,7 @@ combination hypothesis finds, in lexical, dense and hybrid mode.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +16,11 @@ from hypothesis import strategies as st
 
 from ingest import ingest_paths
 from kb import KnowledgeBase, load_settings
+from kb.fusion import Weights
 from kb.hits import Hit, group_by_stakeholder
-from kb.search import Filters, SearchError, UnknownFilterValue
+from kb.search import Filters, Searcher, SearchError, UnknownFilterValue
+from kb.signals import SIGNALS, QueryContext, Scores
+from kb.signals.base import MaxNormalised
 from tests.conftest import SEED_CORPUS, HashEmbedder, settings_for
 
 # Eight short documents, each about one care-staffing topic and all mentioning "personal", with
@@ -181,7 +184,7 @@ def test_filters_match_a_plain_python_reference(
     varied_kb: KnowledgeBase, filters: Filters, mode: str, hnsw: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # dense queries: the exact search over the vector copy (small indexes) and Chroma's HNSW (large ones)
-    monkeypatch.setattr("kb.search.EXACT_DENSE_MAX", 0 if hnsw else 10**9)
+    monkeypatch.setattr("kb.signals.dense.EXACT_DENSE_MAX", 0 if hnsw else 10**9)
     # "personal" is in every document, so an unfiltered search can reach all of them
     hits = varied_kb.search("personal", k=50, filters=filters, mode=mode)  # type: ignore[arg-type]
     assert {hit.doc_id for hit in hits} == reference(filters)
@@ -317,3 +320,43 @@ def test_citation_of_a_hit_quotes_it_and_names_the_source(seed_kb: KnowledgeBase
     assert citation.reference.startswith("Regeringen (Regeringskansliet) (2023). *Regeringens arbete")
     assert citation.quote == " ".join(hit.text.split())
     assert citation.link is not None
+
+
+class RecencySignal(MaxNormalised):
+    """A toy signal: newer documents score higher (undated ones not at all). Registering it is one line."""
+
+    name = "recency"
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        pass
+
+    def candidates(self, context: QueryContext) -> Scores:
+        return self.complete(context, range(len(context.table)))
+
+    def complete(self, context: QueryContext, rows: Iterable[int]) -> Scores:
+        table = context.table
+        years = {row: table.documents[int(table.doc_rows[row])].metadata.year for row in rows}
+        return {
+            row: float(year - 2000)
+            for row, year in years.items()
+            if year and (context.mask is None or context.mask[row])
+        }
+
+
+def test_a_new_signal_is_one_class_and_one_line_of_registration(varied_kb: KnowledgeBase) -> None:
+    searcher = Searcher(
+        varied_kb, weights=Weights(dense=0.0, others=(("recency", 5.0),)), signals=(*SIGNALS, RecencySignal)
+    )
+    hits = searcher.search("personal", k=8)
+    assert [h.doc_id for h in hits][:2] == ["f", "c"]  # 2023 and 2022 outweigh the lexical match
+    assert all(set(h.scores) == {"lexical", "dense", "recency"} for h in hits)
+    assert hits[0].scores["recency"] == 23.0
+    undated = [h for h in hits if h.doc_id in ("e", "h")]
+    assert undated and all(h.scores["recency"] == 0.0 for h in undated)
+    # a single-signal mode uses only its own signal; a filter restricts the new signal too
+    assert all(set(h.scores) == {"lexical"} for h in searcher.search("personal", mode="lexical"))
+    filtered = searcher.search("personal", filters=Filters(year_to=2020))
+    assert filtered and {h.doc_id for h in filtered} <= {"a", "d", "g"}
+    # without it, the same searcher set-up ranks by the text alone
+    plain = Searcher(varied_kb, weights=Weights(dense=0.0), signals=SIGNALS).search("personal", k=8)
+    assert [h.doc_id for h in plain] != [h.doc_id for h in hits]
