@@ -38,6 +38,7 @@ from ingest.upload_messages import ASK_ADMIN, DISK_FULL, KINDS, explain_failure,
 from kb.diskspace import DiskFull, IndexWriteError, ensure_free_space
 from kb.errors import InputError
 from kb.knowledge_base import IndexBusy, KnowledgeBase
+from kb.layout import IndexLayout
 from kb.records import FailureRecord
 from kb.settings import Settings
 from kb.vocabulary import DOC_TYPES, STAKEHOLDERS
@@ -126,7 +127,7 @@ class Saved:
 # --- names -------------------------------------------------------------------------------------------
 def uploads_folder(settings: Settings) -> Path:
     """Where the app stores uploaded files: INDEX/uploads."""
-    return Path(settings.index).expanduser() / "uploads"
+    return IndexLayout.at(settings.index).uploads
 
 
 def sidecar_path(path: Path) -> Path:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from filelock import FileLock
@@ -26,6 +26,7 @@ from kb.citations import Citation, Context, cite, passage_context
 from kb.diskspace import ensure_free_space
 from kb.embedding import CHUNK_TOKENS, Embedder, load_embedder
 from kb.hits import Hit
+from kb.layout import IndexLayout
 from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 from kb.registry import Registry, chunk_id
 from kb.settings import Settings, load_settings
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
     from kb.search import Filters, Mode, Searcher
 
-__all__ = ["IndexBusy", "KnowledgeBase", "open_documents", "passage_text"]
+__all__ = ["DocumentSource", "IndexBusy", "KnowledgeBase", "open_documents", "passage_text"]
 
 
 class KnowledgeBase:
@@ -60,7 +61,7 @@ class KnowledgeBase:
         embedder = embedder or load_embedder(settings)
         index_dir = Path(settings.index).expanduser()
         index_dir.mkdir(parents=True, exist_ok=True)
-        registry = Registry(index_dir / "registry.sqlite3")
+        registry = Registry(IndexLayout(index_dir).registry)
         index_model = registry.vector_model()
         if index_model is not None and index_model != embedder.name:
             registry.close()
@@ -273,8 +274,20 @@ def write_estimate(text: str, chunks: Sequence[Chunk], embeddings: np.ndarray) -
     return 3 * texts + 6 * int(embeddings.nbytes) + 4096 * len(chunks)
 
 
-def open_documents(index: Path) -> Registry | None:
+class DocumentSource(Protocol):
+    """Read access to an index's documents: what references and quote checks need."""
+
+    def documents(self) -> list[DocumentRecord]: ...
+
+    def document(self, doc_id: str) -> DocumentRecord | None: ...
+
+    def document_text(self, doc_id: str) -> tuple[str, list[PageSpan]] | None: ...
+
+    def close(self) -> None: ...
+
+
+def open_documents(index: Path) -> DocumentSource | None:
     """The index's documents (titles, texts, pages) for references and quote checks, read-only in use:
     no embedding model and no Chroma are loaded. None when there is no index at that folder."""
-    database = Path(index).expanduser() / "registry.sqlite3"
+    database = IndexLayout.at(index).registry
     return Registry(database) if database.exists() else None

@@ -25,6 +25,7 @@ from kb.diskspace import ensure_free_space
 from kb.embedding import Embedder, load_embedder
 from kb.errors import InputError
 from kb.knowledge_base import passage_text
+from kb.layout import IndexLayout
 from kb.registry import Registry
 from kb.settings import Settings
 from kb.vectors import HNSW, STAGING_SUFFIX, connect, disconnect, finish_interrupted_swap, vector_metadata
@@ -49,10 +50,11 @@ class NothingToReindex(InputError, ValueError):
 def reindex(settings: Settings, *, embedder: Embedder | None = None, progress: Progress | None = None) -> ReindexReport:
     """Re-embed every live chunk of the settings' index with the configured model, atomically."""
     index_dir = Path(settings.index).expanduser()
-    if not (index_dir / "registry.sqlite3").exists():
+    layout = IndexLayout(index_dir)
+    if not layout.registry.exists():
         raise NothingToReindex(f"there is no index at {index_dir}; build one with `vkb ingest FOLDER`")
     lock = acquire_write_lock(index_dir)
-    registry = Registry(index_dir / "registry.sqlite3")
+    registry = Registry(layout.registry)
     connection = connect(index_dir, settings.chroma_url)
     try:
         ensure_free_space(index_dir, settings.min_free_mb)
@@ -94,7 +96,7 @@ def reindex(settings: Settings, *, embedder: Embedder | None = None, progress: P
             client.delete_collection(settings.collection)
             staging.modify(name=settings.collection)
             connection.remove_orphan_segments()
-        shutil.rmtree(index_dir / "lexical", ignore_errors=True)  # vector copies of the old model
+        shutil.rmtree(layout.search_cache, ignore_errors=True)  # vector copies of the old model
         registry.bump_generation()
         return ReindexReport(embedder.name, previous, len(live), too_long)
     finally:

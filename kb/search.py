@@ -25,6 +25,7 @@ from kb.fusion import SignalScores, Weights, deduplicate, fuse
 from kb.highlight import make_snippet, match_spans
 from kb.hits import Hit
 from kb.knowledge_base import KnowledgeBase
+from kb.layout import IndexLayout
 from kb.lexical import LexicalIndex
 from kb.matrix import VectorMatrix
 from kb.records import Chunk, DocumentRecord
@@ -107,7 +108,7 @@ class Searcher:
         doc_rows = np.array([index_of[doc_id] for _, doc_id, _ in live], dtype=np.int32)
         chunks = [chunk for _, _, chunk in live]
         design = "t" if TITLE_IN_TEXT else "f"
-        folder = Path(self.kb.settings.index).expanduser() / "lexical" / f"g{generation}-{design}"
+        folder = IndexLayout.at(self.kb.settings.index).search_cache / f"g{generation}-{design}"
         lexical = None
         if folder.exists():
             try:

@@ -28,6 +28,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from kb.errors import UsageError
+from kb.layout import IndexLayout
 from kb.records import DocumentMetadata
 from kb.registry import Registry
 from kb.settings import SettingsError
@@ -81,7 +82,7 @@ def make_client(index_dir: Path, chroma_url: str | None) -> Any:
             ssl=url.scheme == "https",
             settings=chroma_settings,
         )
-    return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
+    return chromadb.PersistentClient(path=str(IndexLayout(index_dir).chroma), settings=chroma_settings)
 
 
 STAGING_SUFFIX = "__reindex"  # a collection being filled by `vkb reindex`, swapped in when complete
@@ -232,11 +233,11 @@ class ChromaConnection:
             raise RuntimeError("a Chroma server's data cannot be wiped from here")
         with self.lock:
             self.close()
-            shutil.rmtree(self.index_dir / "chroma", ignore_errors=True)
+            shutil.rmtree(IndexLayout(self.index_dir).chroma, ignore_errors=True)
 
     def remove_orphan_segments(self) -> None:
         """Delete segment folders Chroma left behind when their collection was deleted (embedded only)."""
-        folder = self.index_dir / "chroma"
+        folder = IndexLayout(self.index_dir).chroma
         if not self.embedded or not (folder / "chroma.sqlite3").exists():
             return
         try:

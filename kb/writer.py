@@ -33,15 +33,13 @@ from filelock import FileLock, Timeout
 
 from kb.diskspace import IndexWriteError, ensure_free_space, is_disk_full, write_failure
 from kb.errors import UsageError
+from kb.layout import IndexLayout
 from kb.vectors import ModelMismatch, VectorStore, model_mismatch, vector_metadata
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
 
 log = logging.getLogger("vkb.writer")
-LOCK_FILE = "write.lock"
-SESSION_MARKER = "write-session"  # exists while a session writes; left behind by a killed one
-FAILED_MARKER = "write-failed"  # a session's write failed: the vector store may be torn
 BATCH = 1000
 PROBES = 3
 
@@ -53,7 +51,7 @@ class IndexBusy(UsageError, RuntimeError):
 def acquire_write_lock(index_dir: Path, *, wait: float = 0, on_wait: Callable[[], None] | None = None) -> FileLock:
     """The index's write lock. When busy: wait up to `wait` seconds (calling `on_wait` first), else IndexBusy."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / LOCK_FILE))
+    lock = FileLock(str(IndexLayout(index_dir).write_lock))
     try:
         lock.acquire(timeout=0)
         return lock
@@ -91,6 +89,7 @@ class WriteSession:
     def __init__(self, kb: KnowledgeBase, *, wait: float = 0, on_wait: Callable[[], None] | None = None) -> None:
         self.kb = kb
         self.index_dir = Path(kb.settings.index).expanduser()
+        self.layout = IndexLayout(self.index_dir)
         self.wait = wait
         self.on_wait = on_wait
         self.recovered = 0  # abandoned versions removed
@@ -102,10 +101,10 @@ class WriteSession:
         self._lock = acquire_write_lock(self.index_dir, wait=self.wait, on_wait=self.on_wait)
         try:
             ensure_free_space(self.index_dir, self.kb.settings.min_free_mb)
-            failed = (self.index_dir / FAILED_MARKER).exists()
-            killed = (self.index_dir / SESSION_MARKER).exists()
+            failed = self.layout.failed_marker.exists()
+            killed = self.layout.session_marker.exists()
             with step(self.index_dir, "starting to write", vectors=False):
-                (self.index_dir / SESSION_MARKER).touch()
+                self.layout.session_marker.touch()
             self._marked = True
             with self.kb.chroma.lock:
                 self.kb.chroma.writing = True
@@ -123,10 +122,10 @@ class WriteSession:
     def _end(self, *, failed: bool) -> None:
         connection = self.kb.chroma
         try:
-            marker = self.index_dir / SESSION_MARKER
+            marker = self.layout.session_marker
             try:
                 if failed:
-                    marker.replace(self.index_dir / FAILED_MARKER)  # a rename: needs no free space
+                    marker.replace(self.layout.failed_marker)  # a rename: needs no free space
                 elif self._marked:  # (a marker a killed session left stays for the next one)
                     marker.unlink(missing_ok=True)
             except OSError:
@@ -239,7 +238,7 @@ class WriteSession:
             connection.collections_changed()
             self._add(self.kb.vectors, set(self.kb.registry.live_chunk_ids()))
             connection.remove_orphan_segments()
-        (self.index_dir / FAILED_MARKER).unlink(missing_ok=True)
+        self.layout.failed_marker.unlink(missing_ok=True)
         self.repaired = f"rebuilt from the registry ({why})"
 
     def _add(self, store: VectorStore, chunk_ids: set[str]) -> None:

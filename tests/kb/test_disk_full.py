@@ -23,7 +23,7 @@ import kb.vectors
 from ingest import ingest_paths
 from ingest.uploads import Upload, add_upload, uploads_folder
 from kb import DiskFull, IndexWriteError, KnowledgeBase, Settings, load_settings
-from kb.writer import FAILED_MARKER
+from kb.layout import IndexLayout
 from tests.conftest import TEST_CHROMA_URL, HashEmbedder
 
 MODES = ("lexical", "dense", "hybrid")
@@ -82,7 +82,7 @@ def assert_consistent(base: KnowledgeBase) -> None:
     for cid, vector in zip(got["ids"], got["embeddings"], strict=True):
         assert np.allclose(vector, vectors[cid], atol=1e-6), cid
     assert len(base.vectors.query(vectors[live[0]], 10)) == min(10, len(live))
-    assert not (Path(base.settings.index) / FAILED_MARKER).exists()
+    assert not IndexLayout.at(base.settings.index).failed_marker.exists()
 
 
 def truncate_hnsw_files(index: Path) -> list[Path]:
@@ -189,7 +189,7 @@ def test_too_little_free_space_refuses_before_writing(settings: Settings, tmp_pa
     with pytest.raises(DiskFull, match="min_free_mb") as refused:
         ingest_paths([corpus], greedy)
     assert not refused.value.vectors_suspect  # nothing was written: no rebuild needed
-    assert greedy.registry.generation() == generation and not (Path(settings.index) / FAILED_MARKER).exists()
+    assert greedy.registry.generation() == generation and not IndexLayout.at(settings.index).failed_marker.exists()
     folder = uploads_folder(greedy.settings)
     result = add_upload(greedy, folder, Upload("svar.txt", document("utter").encode()), {}, 1)
     assert not result.ok and "Disken" in result.message and "full" in result.message
