@@ -35,7 +35,7 @@ import numpy as np
 from ingest import ingest_paths
 from kb import KnowledgeBase, load_embedder, load_settings
 from kb.fusion import top_k
-from kb.records import Chunk, DocumentMetadata
+from kb.records import Chunk, DocumentContent, DocumentMetadata
 from kb.search import Filters
 from kb.vocabulary import DOC_TYPES, STAKEHOLDERS
 
@@ -151,14 +151,11 @@ def build(
         )
         kb.replace_document(
             metadata,
+            DocumentContent(text),
             abs_path=f"/nonexistent/syn/{d:06d}.txt",
             fingerprint=f"syn{d}",
-            text=text,
-            pages=[],
             chunks=chunks,
             embeddings=np.stack(vecs),
-            page_count=None,
-            warnings=[],
         )
         if (d + 1) % max(1, n_docs // 10) == 0:
             rate = (d + 1) * per_doc / (time.perf_counter() - started)

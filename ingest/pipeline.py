@@ -242,16 +242,11 @@ def _ingest_one(
         report.seconds_embedding += time.perf_counter() - embed_started
         kb.replace_document(
             metadata,
+            extracted.content(),
             abs_path=str(path),
             fingerprint=fingerprint,
-            text=extracted.text,
-            pages=extracted.pages,
             chunks=chunks,
             embeddings=embeddings,
-            page_count=extracted.page_count,
-            warnings=extracted.warnings,
-            removed=extracted.removed,
-            ocr_pages=extracted.ocr_pages,
         )
         pages = extracted.page_count or max(1.0, len(extracted.text) / CHARS_PER_PAGE)
         return FileOutcome(

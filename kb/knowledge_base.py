@@ -27,7 +27,7 @@ from kb.diskspace import ensure_free_space
 from kb.embedding import CHUNK_TOKENS, Embedder, load_embedder
 from kb.hits import Hit
 from kb.layout import IndexLayout
-from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
+from kb.records import Chunk, DocumentContent, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 from kb.registry import Registry, chunk_id
 from kb.settings import Settings, load_settings
 from kb.vectors import ChromaConnection, VectorAccess, VectorStore, connect, disconnect, model_mismatch, vector_metadata
@@ -132,17 +132,12 @@ class KnowledgeBase:
     def replace_document(
         self,
         metadata: DocumentMetadata,
+        content: DocumentContent,
         *,
         abs_path: str,
         fingerprint: str,
-        text: str,
-        pages: Sequence[PageSpan],
         chunks: Sequence[Chunk],
         embeddings: np.ndarray,
-        page_count: int | None,
-        warnings: Sequence[str],
-        removed: Sequence[int] = (),
-        ocr_pages: Sequence[int] = (),
     ) -> str:
         """Make this the live content of `metadata.doc_id`. Returns the new version."""
         if len(chunks) != len(embeddings):
@@ -150,7 +145,7 @@ class KnowledgeBase:
         version = hashlib.sha256(f"{fingerprint}\x1f{metadata.model_dump_json()}".encode()).hexdigest()[:12]
         doc_id = metadata.doc_id
         index_dir = Path(self.settings.index).expanduser()
-        ensure_free_space(index_dir, self.settings.min_free_mb, write_estimate(text, chunks, embeddings))
+        ensure_free_space(index_dir, self.settings.min_free_mb, write_estimate(content.text, chunks, embeddings))
         with step(index_dir, "staging the document's chunks", vectors=False):
             self.registry.stage_chunks(doc_id, version, chunks, embeddings)
         with step(index_dir, "adding the document's vectors"):
@@ -161,17 +156,7 @@ class KnowledgeBase:
             )
         with step(index_dir, "publishing the document", vectors=False):
             self.registry.publish(
-                metadata,
-                abs_path=abs_path,
-                fingerprint=fingerprint,
-                version=version,
-                text=text,
-                pages=pages,
-                chunk_count=len(chunks),
-                page_count=page_count,
-                warnings=warnings,
-                removed=removed,
-                ocr_pages=ocr_pages,
+                metadata, content, abs_path=abs_path, fingerprint=fingerprint, version=version, chunk_count=len(chunks)
             )
         with step(index_dir, "deleting the document's old vectors"):
             self.vectors.delete_document(doc_id, keep_version=version)

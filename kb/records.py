@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,23 @@ class PageSpan:
     number: int
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class DocumentContent:
+    """A document's extracted text as the index keeps and cites it, travelling whole from the reader
+    to the registry (`KnowledgeBase.replace_document`), so no part is dropped on the way.
+
+    `removed`: positions in the source text (text formats) that extraction dropped, in increasing
+    order, so a span given in source coordinates maps onto `text` (`source_to_text`).
+    `ocr_pages`: pages whose text was read by OCR."""
+
+    text: str
+    pages: Sequence[PageSpan] = ()
+    page_count: int | None = None
+    warnings: Sequence[str] = ()
+    removed: Sequence[int] = ()
+    ocr_pages: Sequence[int] = ()
 
 
 @dataclass(frozen=True)

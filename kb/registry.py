@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
+from kb.records import Chunk, DocumentContent, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -185,17 +185,12 @@ class Registry:
     def publish(
         self,
         metadata: DocumentMetadata,
+        content: DocumentContent,
         *,
         abs_path: str,
         fingerprint: str,
         version: str,
-        text: str,
-        pages: Sequence[PageSpan],
         chunk_count: int,
-        page_count: int | None,
-        warnings: Sequence[str],
-        removed: Sequence[int] = (),
-        ocr_pages: Sequence[int] = (),
     ) -> None:
         """Make `version` the live version of the document, in one transaction."""
         with self._transaction() as conn:
@@ -210,14 +205,14 @@ class Registry:
                     fingerprint,
                     version,
                     metadata.model_dump_json(),
-                    text,
-                    json.dumps([[p.number, p.start, p.end] for p in pages]),
+                    content.text,
+                    json.dumps([[p.number, p.start, p.end] for p in content.pages]),
                     chunk_count,
-                    page_count,
-                    json.dumps(list(warnings), ensure_ascii=False),
+                    content.page_count,
+                    json.dumps(list(content.warnings), ensure_ascii=False),
                     _now(),
-                    json.dumps(_ranges(removed)),
-                    json.dumps(list(ocr_pages)),
+                    json.dumps(_ranges(content.removed)),
+                    json.dumps(list(content.ocr_pages)),
                 ),
             )
             conn.execute("DELETE FROM chunks WHERE doc_id = ? AND version != ?", (metadata.doc_id, version))

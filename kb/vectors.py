@@ -157,16 +157,14 @@ class VectorStore:
         result = self._collection.get(where=where, include=[])
         return list(result["ids"])
 
-    def query(
-        self, embedding: np.ndarray, n: int, *, ids: Sequence[str] | None = None, where: dict[str, Any] | None = None
-    ) -> list[VectorMatch]:
+    def query(self, embedding: np.ndarray, n: int, *, ids: Sequence[str] | None = None) -> list[VectorMatch]:
+        """The n nearest stored vectors (among `ids`, if given) by HNSW."""
         if n <= 0:
             return []
         result = self._collection.query(
             query_embeddings=[embedding],
             n_results=n,
             ids=list(ids) if ids is not None else None,
-            where=where,
             include=["distances"],  # metadata would cost as much again; vkb keeps it in the registry
         )
         return [

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from ingest.cleanup import compose_removed, control_spans, delete_spans, separate, without_controls
-from kb.records import PageSpan
+from kb.records import DocumentContent, PageSpan
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ class ExtractedDocument:
     def source_to_text(self, position: int) -> int:
         """Map a character position of the source file's text onto `text`."""
         return position - bisect_left(self.removed, position)
+
+    def content(self) -> DocumentContent:
+        """What the index keeps: every field `DocumentContent` has, copied by name (none can be left out)."""
+        return DocumentContent(**{f.name: getattr(self, f.name) for f in fields(DocumentContent)})
 
 
 def without_control_characters(doc: ExtractedDocument) -> ExtractedDocument:
