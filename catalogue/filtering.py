@@ -65,7 +65,7 @@ FACETS: tuple[Facet, ...] = (
 )
 FACET_BY_NAME = {f.name: f for f in FACETS}
 # Facets a query can hold several terms of; `outcome` and `effect` are matched as a pair (see matches).
-MULTI_FACETS = ("category", "target_groups", "levers", "setting", "actors", "status", "outcome", "effect", "grader")
+MULTI_FACETS = tuple(f.name for f in FACETS if f.flag)
 PAIRED = ("outcome", "effect")
 
 
