@@ -3,7 +3,8 @@
 A draft is an ordered list of items, each with the user's note. Quotes carry their Swedish
 reference; interventions carry the references of all their sources. Export numbers every distinct
 reference once, in order of first use, puts the numbers in the text ([1], [2]) and ends with the
-reference list, as Markdown or DOCX. Drafts are saved as JSON under the index folder so that a page
+reference list, as Markdown or DOCX. A quote read by OCR from a scanned page keeps that mark into
+the export, as hits and citations carry it (`OCR_MARK`). Drafts are saved as JSON under the index folder so that a page
 reload in the browser finds them again.
 
 A draft can be open in several tabs (the same `?utkast=` address) or by several people. Each saved
@@ -36,6 +37,7 @@ from kb.citations import reference as document_reference
 Kind = Literal["quote", "intervention"]
 _DRAFT_ID = re.compile(r"[0-9a-f]{16,64}")  # matched with fullmatch: "$" would let a final newline through
 LOCK_TIMEOUT = 10.0  # seconds a save waits for another save of the same draft
+OCR_MARK = "OCR-tolkad text: maskinläst ur en skannad sida, jämför citatet med sidan."
 
 
 @dataclass
@@ -51,6 +53,7 @@ class DraftItem:
     # What the references are resolved from at export time: {"doc_id", "page"} for a quote,
     # {"intervention"} for an intervention. Drafts saved before this field existed keep their references.
     source: dict[str, Any] | None = None
+    ocr: bool = False  # a quote read by OCR from a scanned page (`Citation.ocr`); drafts from before: False
 
 
 @dataclass
@@ -166,6 +169,7 @@ def quote_item(hit: Any, citation: Any) -> DraftItem:
         references=[citation.reference],
         link=citation.link,
         source={"doc_id": citation.doc_id, "page": citation.page},
+        ocr=citation.ocr,
     )
 
 
@@ -214,6 +218,7 @@ def to_markdown(draft: Draft) -> str:
         marks = "".join(f"[{numbers[r]}]" for r in item.references)
         if item.kind == "quote":  # a heading of its own, so it never lands under the previous intervention
             out += [f"## Citat: {item.title}", "", f"> {item.text} {marks}", ""]
+            out += [f"*{OCR_MARK}*", ""] if item.ocr else []
         else:
             out += [f"## Insats: {item.title}", "", f"{item.text} {marks}", ""]
             out += [f"> {quote}" for quote in item.quotes] + ([""] if item.quotes else [])
@@ -242,6 +247,8 @@ def to_docx(draft: Draft) -> bytes:
         if item.kind == "quote":
             heading(f"Citat: {item.title}", 2)
             paragraph(f"”{item.text}” {marks}", style="Quote")
+            if item.ocr:
+                document.add_paragraph().add_run(OCR_MARK).italic = True
         else:
             heading(f"Insats: {item.title}", 2)
             paragraph(f"{item.text} {marks}")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.state import catalogue, draft, knowledge_base_or_none, save_draft
 from app.ui import CSS, escape
-from catalogue.draft import to_docx, to_markdown, with_current_references
+from catalogue.draft import OCR_MARK, to_docx, to_markdown, with_current_references
 
 
 def set_title() -> None:
@@ -42,6 +42,8 @@ for position, item in enumerate(list(current.items)):
         kind = "Citat" if item.kind == "quote" else "Insats"
         st.markdown(f"**{kind}: {escape(item.title)}** {marks}", unsafe_allow_html=True)
         st.markdown(f'<div class="vkb-passage">{escape(item.text)}</div>', unsafe_allow_html=True)
+        if item.ocr:
+            st.caption(OCR_MARK)
         st.session_state[f"note-{item.key}"] = item.note
         st.text_area("Anteckning", key=f"note-{item.key}", height=68, on_change=set_note, args=(item.key,))
         up, down, remove = st.columns(3)

@@ -111,6 +111,24 @@ def test_draft_reorders_and_saves_to_disk(seeded: None, tmp_path: Path) -> None:
     assert saved.index("Citat nummer 2") < saved.index("Citat nummer 1")
 
 
+def test_a_quote_read_by_ocr_carries_its_mark_on_the_draft_page_and_in_the_export(seeded: None) -> None:
+    from catalogue.draft import OCR_MARK, Draft
+
+    at = page("utkast")
+    at.query_params["utkast"] = "ef" * 12
+    items = [
+        DraftItem("quote", "k1", "Skannad", "Citat ur en skannad sida", ["Ref 1"], ocr=True),
+        DraftItem("quote", "k2", "Digital", "Citat ur en digital sida", ["Ref 2"]),
+    ]
+    at.session_state["draft:" + "ef" * 12] = Draft(items)
+    at.run()
+    assert not at.exception
+    assert [c.value for c in at.caption].count(OCR_MARK) == 1
+    markdown = at.code[0].value
+    assert markdown.count(OCR_MARK) == 1
+    assert markdown.index("Citat ur en skannad sida") < markdown.index(OCR_MARK) < markdown.index("## Citat: Digital")
+
+
 def load_index() -> str:
     from kb import load_settings
 

@@ -19,7 +19,7 @@ from catalogue.draft import (
 )
 from ingest import ingest_paths
 from kb import KnowledgeBase, Settings
-from tests.conftest import REPO, SEED_CORPUS, HashEmbedder
+from tests.conftest import REPO, SEED_CORPUS, HashEmbedder, require_tesseract
 
 CATALOGUE = Catalogue.load(REPO / "data" / "catalogue")
 DOC = "002_77bf05357181f093"  # a seed document the catalogue cites
@@ -146,3 +146,47 @@ def test_the_word_file_drops_characters_xml_cannot_hold() -> None:
     text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
     assert "[31mRÖD RUBRIK[0m med NUL, formfeed och  halvt tecken" in text
     assert "Anteckning: Anteckning" in text and "\x1b" not in text
+
+
+def test_a_quote_from_a_scanned_page_keeps_its_ocr_mark_into_both_exports(
+    pdf_set: Path, hash_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """The same page ingested twice, as a scan (read by Tesseract) and digitally: only the scanned
+    page's quote is marked, in the saved draft, the Markdown and the Word file."""
+    require_tesseract()
+    from docx import Document
+    from pypdf import PdfReader, PdfWriter
+
+    from catalogue.draft import OCR_MARK, quote_item
+
+    folder = tmp_path / "sidor"
+    folder.mkdir()
+    for layout, name in (("scanned", "skannad.pdf"), ("digital", "digital.pdf")):
+        writer = PdfWriter()
+        writer.add_page(PdfReader(pdf_set / layout / "pdf-02.pdf").pages[1])  # the first body page
+        writer.write(folder / name)
+    report = ingest_paths([folder], hash_kb)
+    assert report.ok and report.counts()["added"] == 2
+    scanned = next(r for r in hash_kb.documents() if r.metadata.source_path == "skannad.pdf")
+    assert scanned.ocr_pages == (1,)
+
+    hits = hash_kb.search("sjuksköterskor", k=20, mode="lexical")
+    first = {hit.doc_id: hit for hit in reversed(hits)}  # each document's best passage
+    assert len(first) == 2
+    store = DraftStore(tmp_path / "drafts")
+    store.save("ef" * 12, Draft([quote_item(hit, hash_kb.cite(hit)) for hit in first.values()]))
+    draft = with_current_references(store.load("ef" * 12), hash_kb)
+    assert {item.source["doc_id"]: item.ocr for item in draft.items if item.source} == {
+        scanned.doc_id: True,
+        next(d for d in first if d != scanned.doc_id): False,
+    }
+
+    markdown = to_markdown(draft)
+    assert markdown.count(OCR_MARK) == 1
+    for item in draft.items:  # the mark follows the scanned page's quote, not the digital one's
+        after = markdown.split(item.text, 1)[1].split("## ", 1)[0]
+        assert (OCR_MARK in after) is item.ocr
+    paragraphs = [p.text for p in Document(io.BytesIO(to_docx(draft))).paragraphs]
+    marked = [paragraphs[i - 1] for i, text in enumerate(paragraphs) if text == OCR_MARK]
+    [quote] = [item.text for item in draft.items if item.ocr]
+    assert len(marked) == 1 and marked[0].startswith(f"”{quote}”")

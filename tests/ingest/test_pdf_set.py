@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from ingest import ingest_paths
 from ingest.readers import read_document
+from kb import KnowledgeBase
 from kb.page_truth import PdfTruth, faithful, load_truth, locate
 from tests.conftest import PDF_SET_DOCS, SHARED_CORPUS
-from tests.fixtures.pdf_set import load_corpus
+from tests.fixtures.pdf_set import load_corpus, running_lines_left
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +81,27 @@ def test_running_headers_and_page_numbers_never_reach_the_text(
             lines = doc.text[page.start : page.end].split("\n")
             footer = dict(truth.footers).get(page.number)
             assert footer is None or footer not in (lines[0], lines[-1])
+
+
+@pytest.mark.parametrize("layout", ["digital", "twocolumn"])
+def test_no_chunk_in_the_index_holds_a_running_header_or_page_footer(
+    truths: list[PdfTruth], pdf_set: Path, layout: str, hash_kb: KnowledgeBase
+) -> None:
+    """Ingested for real (registry and Chroma), multi-page volumes leave their running lines out of every chunk."""
+    report = ingest_paths([pdf_set / layout], hash_kb)
+    assert report.ok and report.counts()["added"] == 2
+    chunks = hash_kb.registry.live_chunks()
+    for truth in (t for t in truths if t.layout == layout):
+        assert truth.page_count >= 4 and len(dict(truth.footers)) == truth.page_count - 1  # every page but the cover
+        mine = [(chunk.page, chunk.text) for _, doc_id, chunk in chunks if doc_id == truth.doc_id]
+        assert {page for page, _ in mine} == set(range(1, truth.page_count + 1))  # a chunk on every page
+        assert running_lines_left(truth, mine) == (0, 0), truth.pdf
+        # the check itself finds them: the same pages as drawn, header and footer put back
+        drawn = [
+            (n, f"{truth.header}\n{text}\n{dict(truth.footers).get(n, '')}")
+            for n, text in enumerate(truth.page_text, 1)
+        ]
+        assert running_lines_left(truth, drawn) == (truth.page_count, truth.page_count - 1)
 
 
 @pytest.mark.parametrize("layout", ["digital", "twocolumn"])
