@@ -41,8 +41,8 @@ test: install
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check kb ingest catalogue app vkb_cli tests benchmarks
-	$(BIN)/ruff format --check kb ingest catalogue app vkb_cli tests benchmarks
+	$(BIN)/ruff check kb ingest catalogue workspace app vkb_cli tests benchmarks
+	$(BIN)/ruff format --check kb ingest catalogue workspace app vkb_cli tests benchmarks
 	$(BIN)/mypy
 
 ## make bench: ingest and search benchmarks on ../shared/corpus (figures go in the README; ~10 min)

@@ -16,13 +16,13 @@ from typing import Any
 import streamlit as st
 
 from catalogue import Catalogue, catalogue_files
-from catalogue.draft import Draft, DraftItem, DraftStore, Merged
 from ingest.errors import IngestError
 from ingest.ocr import available as ocr_available
 from ingest.ocr import ocr_words_of_file
 from kb import KnowledgeBase, Settings, load_settings
 from kb.page_image import PageView, PageViewError, pdf_at_page, render_page, servable_file
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
+from workspace import Draft, DraftItem, DraftStore, Merged
 
 log = logging.getLogger("vkb.app")
 DRAFT_PARAM = "utkast"

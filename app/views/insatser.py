@@ -18,10 +18,10 @@ from app.state import (
 from app.ui import CSS, badge, cost_badge, count_caption, escape, evidence_badge
 from catalogue import FACETS, Query, related_passages
 from catalogue.comparison import VKB_MARK, describe, describe_outcome
-from catalogue.draft import intervention_item
 from catalogue.filtering import MULTI_FACETS
 from catalogue.references import source_reference
 from catalogue.vocabularies import COST, EVIDENCE, EVIDENCE_GUARD, GRADED
+from workspace import intervention_item
 
 SORTS = {"name": "Namn", "cost": "Kostnad (lägst först)", "evidence": "Evidens (starkast först, sedan lägst kostnad)"}
 # One broken file can hold thousands of problems (a 53 kB file of unknown keys: 6,000); the page shows the

@@ -8,10 +8,10 @@ import streamlit as st
 
 from app.state import add_to_draft, knowledge_base, knowledge_base_status, original_at_page, source_page
 from app.ui import CSS, badge, escape, marked
-from catalogue.draft import quote_item
 from kb.hits import Hit, group_by_stakeholder
 from kb.search import Filters, SearchError, document_counts
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
+from workspace import quote_item
 
 MODES = {"hybrid": "Hybrid (rekommenderas)", "lexical": "Ord (lexikal)", "dense": "Betydelse (vektor)"}
 # What to try when a search finds nothing, per mode: never the mode already chosen.

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.state import catalogue, draft, knowledge_base_or_none, save_draft
 from app.ui import CSS, escape
-from catalogue.draft import to_docx, to_markdown, with_current_references
+from workspace import to_docx, to_markdown, with_current_references
 
 
 def set_title() -> None:

@@ -9,10 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from catalogue import Catalogue
-from catalogue.draft import DraftItem
 from ingest import ingest_paths
 from kb import KnowledgeBase
 from tests.conftest import REPO, SEED_CORPUS
+from workspace import DraftItem
 
 pytestmark = pytest.mark.slow
 PAGES = REPO / "app" / "views"
@@ -99,7 +99,7 @@ def test_draft_reorders_and_saves_to_disk(seeded: None, tmp_path: Path) -> None:
     at = page("utkast")
     at.query_params["utkast"] = "ab" * 12
     items = [DraftItem("quote", f"k{n}", f"Titel {n}", f"Citat nummer {n}", [f"Ref {n}"]) for n in (1, 2)]
-    from catalogue.draft import Draft
+    from workspace import Draft
 
     at.session_state["draft:" + "ab" * 12] = Draft(items)
     at.run()

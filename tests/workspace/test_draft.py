@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from catalogue import Catalogue
-from catalogue.draft import (
+from ingest import ingest_paths
+from kb import KnowledgeBase, Settings
+from tests.conftest import REPO, SEED_CORPUS, HashEmbedder
+from workspace import (
     Draft,
     DraftItem,
     DraftStore,
@@ -17,9 +20,6 @@ from catalogue.draft import (
     to_markdown,
     with_current_references,
 )
-from ingest import ingest_paths
-from kb import KnowledgeBase, Settings
-from tests.conftest import REPO, SEED_CORPUS, HashEmbedder
 
 CATALOGUE = Catalogue.load(REPO / "data" / "catalogue")
 DOC = "002_77bf05357181f093"  # a seed document the catalogue cites
