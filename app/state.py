@@ -122,7 +122,7 @@ def catalogue_or_stop() -> Catalogue:
             "Ingen insatskatalog hittades. Ange mappen med inställningen `VKB_CATALOGUE` (standard: data/catalogue)."
         )
         st.stop()
-    return found  # type: ignore[return-value]
+    return found
 
 
 @dataclass
@@ -184,7 +184,7 @@ def draft() -> Draft:
         except ValueError:
             current = Draft()
         st.session_state[key] = current
-        return current  # type: ignore[no-any-return]
+        return current
     _tell(store.refresh(current_id, current))
     return current  # type: ignore[no-any-return]
 

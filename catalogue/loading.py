@@ -249,7 +249,7 @@ class _GuardedLoader(yaml.SafeLoader):
         self._depth = 0
 
     def get_event(self) -> yaml.Event:
-        event = super().get_event()
+        event: yaml.Event = super().get_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
         line = event.start_mark.line + 1 if event.start_mark else 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _Refused(line, "YAML anchors and aliases (&name, *name) are not allowed")

@@ -63,7 +63,7 @@ def list_interventions(
     from catalogue.comparison import describe
 
     catalogue = _load(folder)
-    result = catalogue.filter(query, sort=sort)  # type: ignore[arg-type]
+    result = catalogue.filter(query, sort=sort)
     if as_json:
         records = [i.model_dump(mode="json") for i in result.interventions]
         typer.echo(json.dumps({"interventions": records, "facets": result.facets}, ensure_ascii=False, indent=2))
@@ -135,7 +135,7 @@ def gaps(
     catalogue = _load(folder)
     if rows not in ("category", "lever"):
         raise fail(f"--rows must be category or lever, not {rows!r}")
-    gap = catalogue.gap_map(rows=rows, query=query)  # type: ignore[arg-type]
+    gap = catalogue.gap_map(rows=rows, query=query)
     # Column headings are numbers with a legend below: names cut to five letters ("speci" twice) were ambiguous.
     typer.echo(f"{'':28}" + " ".join(f"{n:>3}" for n in range(1, len(gap.cols) + 1)))
     for row in gap.rows:

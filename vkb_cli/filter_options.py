@@ -58,10 +58,9 @@ def with_filters(command: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> None:
         values = {name: kwargs.pop(name) for name in names}
-        query = Query(
-            **{f.name: tuple(values[f.name] or ()) for f in _MULTI},
-            **{name: values[name] for name in _SCALARS},
-        )
+        fields: dict[str, Any] = {f.name: tuple(values[f.name] or ()) for f in _MULTI}  # Typer's values: checked below
+        fields |= {name: values[name] for name in _SCALARS}
+        query = Query(**fields)
         try:
             query.validate()
         except FilterError as exc:

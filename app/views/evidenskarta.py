@@ -35,8 +35,6 @@ chosen = cat.filter(Query(setting=tuple(settings))).interventions
 
 @st.cache_data(show_spinner="Ritar bilden …", max_entries=8)
 def _png(spec_json: str) -> bytes:
-    import altair as alt
-
     return to_png(alt.LayerChart.from_json(spec_json))
 
 
@@ -115,10 +113,10 @@ else:
         return f"background-color: rgba(30,64,175,{strength:.2f}); color: {'#fff' if strength > 0.5 else '#0f172a'}"
 
     st.caption("Antal insatser per ruta; tomma rutor (·) är luckor. Klicka på en ruta för att se dess insatser.")
-    event = st.dataframe(grid.style.map(shade), on_select="rerun", selection_mode="single-cell",
-                         key=f"gap_grid_{rows}", width="stretch")  # fmt: skip
+    grid_event = st.dataframe(grid.style.map(shade), on_select="rerun", selection_mode="single-cell",
+                              key=f"gap_grid_{rows}", width="stretch")  # fmt: skip
     st.caption(f"{len(gap.gaps())} av {len(gap.cells)} rutor är luckor.")
-    clicked = event.selection.cells[0] if event.selection.cells else None
+    clicked = grid_event.selection.cells[0] if grid_event.selection.cells else None
     if clicked is not None and clicked[1] in col_labels:
         st.session_state[f"gap_cell_row_{rows}"] = gap.rows[int(clicked[0])]
         st.session_state["gap_cell_col"] = cols[col_labels.index(clicked[1])]
@@ -129,13 +127,13 @@ else:
     row = pick_row.selectbox(GAP_ROWS[rows], gap.rows, format_func=gap.row_vocabulary.label,
                              key=f"gap_cell_row_{rows}")  # fmt: skip
     col = pick_col.selectbox("Målgrupp", cols, format_func=gap.col_vocabulary.label, key="gap_cell_col")
-    cell = gap.cell(row, col)
-    if not cell.count:
+    gap_cell = gap.cell(row, col)
+    if not gap_cell.count:
         st.warning(f"Lucka: inga insatser för {gap.row_vocabulary.label(row)} × {gap.col_vocabulary.label(col)}.")
     else:
-        best = EVIDENCE.label(cell.best_evidence or "ej_bedomd")
-        st.markdown(f"**{cell.count} insatser**, högsta tillförlitlighet bland dem: {best}")
-        by_rank = sorted((cat.get(i) for i in cell.ids), key=lambda i: -EVIDENCE_RANK[i.evidence.certainty])
+        best = EVIDENCE.label(gap_cell.best_evidence or "ej_bedomd")
+        st.markdown(f"**{gap_cell.count} insatser**, högsta tillförlitlighet bland dem: {best}")
+        by_rank = sorted((cat.get(i) for i in gap_cell.ids), key=lambda i: -EVIDENCE_RANK[i.evidence.certainty])
         for intervention in by_rank:
             st.markdown(f"- {escape(intervention.name)} ({EVIDENCE.label(intervention.evidence.certainty)})",
                         unsafe_allow_html=True)  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -9,11 +10,11 @@ import streamlit as st
 from app.state import add_to_draft, knowledge_base, knowledge_base_status, original_at_page, source_page
 from app.ui import CSS, badge, escape, marked
 from kb.hits import Hit, group_by_stakeholder
-from kb.search import Filters, SearchError, document_counts
+from kb.search import Filters, Mode, SearchError, document_counts
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
 from workspace import quote_item
 
-MODES = {"hybrid": "Hybrid (rekommenderas)", "lexical": "Ord (lexikal)", "dense": "Betydelse (vektor)"}
+MODES: dict[Mode, str] = {"hybrid": "Hybrid (rekommenderas)", "lexical": "Ord (lexikal)", "dense": "Betydelse (vektor)"}
 # What to try when a search finds nothing, per mode: never the mode already chosen.
 NO_HITS = {
     "hybrid": "Inga träffar. Pröva andra ord eller färre filter.",
@@ -37,9 +38,9 @@ counts = document_counts(kb.documents())
 
 with st.sidebar:
     st.header("Filter")
-    facets = {
-        "doc_type": ("Dokumenttyp", DOC_TYPE_LABELS.get),
-        "stakeholder": ("Aktörskategori", STAKEHOLDER_LABELS.get),
+    facets: dict[str, tuple[str, Callable[[str], str]]] = {
+        "doc_type": ("Dokumenttyp", DOC_TYPE_LABELS.__getitem__),  # the index holds vocabulary codes only
+        "stakeholder": ("Aktörskategori", STAKEHOLDER_LABELS.__getitem__),
         "organisation": ("Organisation", str),
     }
     chosen = {
