@@ -26,7 +26,7 @@ from kb.citations import Citation, Context, cite, passage_context
 from kb.diskspace import ensure_free_space
 from kb.embedding import CHUNK_TOKENS, Embedder, load_embedder
 from kb.hits import Hit
-from kb.records import Chunk, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
+from kb.records import Chunk, DocumentLookup, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 from kb.registry import Registry, chunk_id
 from kb.settings import Settings, load_settings
 from kb.vectors import ChromaConnection, VectorAccess, VectorStore, connect, disconnect, model_mismatch, vector_metadata
@@ -263,7 +263,7 @@ def write_estimate(text: str, chunks: Sequence[Chunk], embeddings: np.ndarray) -
     return 3 * texts + 6 * int(embeddings.nbytes) + 4096 * len(chunks)
 
 
-def open_documents(index: Path) -> Registry | None:
+def open_documents(index: Path) -> DocumentLookup | None:
     """The index's documents (titles, texts, pages) for references and quote checks, read-only in use:
     no embedding model and no Chroma are loaded. None when there is no index at that folder."""
     database = Path(index).expanduser() / "registry.sqlite3"
