@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app.charts import SELECTION, evidence_bubbles, to_png
-from app.state import catalogue_or_stop, keep, knowledge_base_or_none
+from app.state import catalogue_or_stop, keep, knowledge_base_or_none, session
 from app.ui import CSS, escape
 from catalogue import Query
 from catalogue.comparison import describe_outcome
@@ -71,10 +71,10 @@ if view == "outcome":
                           mime="image/png", icon=":material/image:", key="map_png")  # fmt: skip
     picked = (event.selection.get(SELECTION) or []) if event and event.selection else []
     if picked and picked[0].get("rad") in emap.rows and picked[0].get("utfall") in OUTCOME.codes:
-        st.session_state["map_cell"] = (picked[0]["rad"], picked[0]["utfall"])
-    cell_key = st.session_state.get("map_cell")
+        session.map_cell = (picked[0]["rad"], picked[0]["utfall"])
+    cell_key = session.map_cell
     st.subheader("Insatser i vald ruta")
-    if not cell_key or tuple(cell_key) not in emap.cells:
+    if cell_key is None or cell_key not in emap.cells:
         st.caption("Ingen ruta vald. Klicka på en bubbla i kartan.")
     else:
         cell = emap.cell(*cell_key)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.state import add_to_draft, knowledge_base, knowledge_base_status, original_at_page, source_page
+from app.state import (
+    add_to_draft,
+    knowledge_base,
+    knowledge_base_status,
+    original_at_page,
+    session,
+    source_page,
+)
 from app.ui import CSS, badge, escape, marked
 from kb.hits import Hit, group_by_stakeholder
 from kb.search import Filters, Mode, SearchError, document_counts
@@ -172,20 +179,18 @@ def show_hit(hit: Hit, *, nested: bool = False) -> None:
         if left.button("Lägg i utkast", key=f"add-{hit.chunk_id}", icon=":material/add:"):
             add_to_draft(quote_item(hit, citation))
         if middle.button("Fler liknande", key=f"sim-{hit.chunk_id}", icon=":material/travel_explore:"):
-            st.session_state["similar_of"] = (
-                None if st.session_state.get("similar_of") == hit.chunk_id else hit.chunk_id
-            )
+            session.similar_of = None if session.similar_of == hit.chunk_id else hit.chunk_id
         if source.button("Visa i källan", key=f"src-{hit.chunk_id}", icon=":material/description:"):
-            st.session_state["source_of"] = None if st.session_state.get("source_of") == hit.chunk_id else hit.chunk_id
+            session.source_of = None if session.source_of == hit.chunk_id else hit.chunk_id
         with right.popover("Citera", icon=":material/format_quote:"):
             st.caption("Kopiera med knappen i rutans hörn.")
             # Plain text for pasting: the reference's Markdown asterisks (the italic title) are dropped.
             st.code(f"”{citation.quote}”\n{citation.reference.replace('*', '')}", language=None, wrap_lines=True)
             if citation.ocr:
                 st.caption("OCR-tolkad text: sidan är skannad och texten maskinläst. Jämför citatet med sidan.")
-        if st.session_state.get("source_of") == hit.chunk_id:
+        if session.source_of == hit.chunk_id:
             show_source(hit)
-        if st.session_state.get("similar_of") == hit.chunk_id:
+        if session.similar_of == hit.chunk_id:
             st.markdown("**Fler avsnitt som liknar detta:**")
             for other in kb.similar(hit, k=3):
                 show_hit(other, nested=True)
