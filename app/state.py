@@ -13,15 +13,16 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
+from app.errors import swedish
+from app.ui import CSS
 from catalogue import Catalogue, catalogue_files
 from ingest.errors import IngestError
 from ingest.ocr import available as ocr_available
 from ingest.ocr import ocr_words_of_file
-from kb import KnowledgeBase, Settings, load_settings
+from kb import KnowledgeBase, Settings, VkbError, load_settings
 from kb.page_image import PageView, PageViewError, pdf_at_page, render_page, servable_file
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
 from workspace import Draft, DraftItem, DraftStore, Merged
@@ -108,6 +109,14 @@ def _text(value: object) -> str | None:
 session = Session()  # holds nothing itself: st.session_state is the current visitor's
 
 
+def start_page(title: str, caption: str | None = None) -> None:
+    """What every page does first: the shared styles, its title and the line under it."""
+    st.markdown(CSS, unsafe_allow_html=True)
+    st.title(title)
+    if caption:
+        st.caption(caption)
+
+
 # A knowledge base opened by `prewarm` while the server starts, handed to the first session that asks.
 _PREOPENED: dict[str, KnowledgeBase] = {}
 _PREOPENING = threading.Lock()
@@ -160,6 +169,22 @@ def knowledge_base() -> KnowledgeBase:
     return _open(settings().model_dump_json())
 
 
+def knowledge_base_or_stop() -> KnowledgeBase:
+    """The knowledge base, or a Swedish message (the details in the server log) and the end of the page."""
+    try:
+        return knowledge_base()
+    except VkbError as error:  # one the app has a message for: a busy index, another model, a setting
+        log.warning("the knowledge base could not be opened: %s: %s", type(error).__name__, error)
+        st.error(swedish(error))
+    except Exception:
+        log.exception("the knowledge base could not be opened")
+        st.error(
+            "Kunskapsbasen kunde inte öppnas. Ladda om sidan om en stund; om felet kvarstår, be den som sköter "
+            "vkb kontrollera inställningen VKB_INDEX (detaljerna finns i serverns logg)."
+        )
+    st.stop()
+
+
 def knowledge_base_or_none() -> KnowledgeBase | None:
     """The knowledge base for reference strings, or None when it cannot be opened (references then show ids)."""
     try:
@@ -209,17 +234,13 @@ class Status:
     documents: int = 0
     chunks: int = 0
     failures: int = 0
-    table: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
+    table: list[dict[str, str | int]] = field(default_factory=list)
 
 
-def knowledge_base_status() -> Status:
-    try:
-        kb = knowledge_base()
-    except Exception as exc:  # shown to the user as a clear message, not a traceback
-        return Status(error=str(exc))
+def knowledge_base_status(kb: KnowledgeBase) -> Status:
+    """How many documents, passages and failed files the index holds, and the library table."""
     records = kb.documents()
-    table = [
+    table: list[dict[str, str | int]] = [
         {
             "Titel": r.metadata.title,
             "Organisation": r.metadata.organisation or "",

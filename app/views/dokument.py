@@ -13,14 +13,13 @@ before the click stay indexed and are reported.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from typing import Any
 
 import streamlit as st
 
-from app.state import Status, knowledge_base, knowledge_base_status
+from app.state import Status, knowledge_base_or_stop, knowledge_base_status, start_page
 from ingest.pipeline import IngestProgress
 from ingest.upload_messages import explain_failure
 from ingest.uploads import (
@@ -41,7 +40,6 @@ from ingest.uploads import (
 from kb import KnowledgeBase
 from kb.vocabulary import DOC_TYPE_LABELS, DOC_TYPES, STAKEHOLDER_LABELS, STAKEHOLDERS
 
-log = logging.getLogger("vkb.app")
 PENDING = "upload_pending"  # a Plan waiting for the user's choice about names already taken
 RESULTS = "upload_results"  # what the last batch did, shown once after the page reloads
 NOTE = "upload_note"
@@ -260,17 +258,9 @@ def _stopped() -> None:
     st.session_state[NOTE] = STOPPED
 
 
-st.title("Dokument")
-status = knowledge_base_status()
-if status.error:
-    log.error("the knowledge base could not be opened: %s", status.error)
-    st.error(
-        "Kunskapsbasen kunde inte öppnas. Ladda om sidan om en stund; om felet kvarstår, be den som sköter vkb "
-        "kontrollera inställningen VKB_INDEX (detaljerna finns i serverns logg)."
-    )
-    st.stop()
-show_overview(status)
-kb = knowledge_base()
+start_page("Dokument")
+kb = knowledge_base_or_stop()
+show_overview(knowledge_base_status(kb))
 show_failures(kb)
 show_strays(kb)
 st.subheader("Lägg till dokument")

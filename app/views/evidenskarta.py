@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from app.charts import SELECTION, evidence_bubbles, to_png
-from app.state import catalogue_or_stop, keep, knowledge_base_or_none, session
-from app.ui import CSS, escape
+from app.state import catalogue_or_stop, keep, knowledge_base_or_none, session, start_page
+from app.ui import escape
 from catalogue import Query
 from catalogue.comparison import describe_outcome
 from catalogue.evidence_map import MapEntry, MapRows, evidence_map
@@ -22,8 +22,7 @@ MAP_ROWS: dict[MapRows, str] = {"lever": "Hävstång", "intervention": "Insats"}
 GAP_ROWS: dict[Rows, str] = {"category": "Kategori", "lever": "Hävstång"}
 GUARD_LINES = [line if line.endswith(".") else f"{line}." for line in EVIDENCE_GUARD.split(". ")]
 
-st.markdown(CSS, unsafe_allow_html=True)
-st.title("Evidenskarta")
+start_page("Evidenskarta")
 cat = catalogue_or_stop()
 st.info(EVIDENCE_GUARD)
 

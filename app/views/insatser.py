@@ -13,8 +13,9 @@ from app.state import (
     knowledge_base,
     knowledge_base_or_none,
     session,
+    start_page,
 )
-from app.ui import CSS, badge, cost_badge, count_caption, escape, evidence_badge
+from app.ui import badge, cost_badge, count_caption, escape, evidence_badge
 from catalogue import FACETS, MAX_COMPARE, Query, related_passages
 from catalogue.comparison import VKB_MARK, describe, describe_outcome
 from catalogue.filtering import MULTI_FACETS
@@ -33,9 +34,9 @@ FACET_HELP = {
     "grader": "Källan: källan graderar själv. vkb: graderat enligt mallen i README.",
 }
 
-st.markdown(CSS, unsafe_allow_html=True)
-st.title("Insatser")
-st.caption("Insatser som rekryterar, behåller eller återfår personal, eller skapar förutsättningar för det.")
+start_page(
+    "Insatser", "Insatser som rekryterar, behåller eller återfår personal, eller skapar förutsättningar för det."
+)
 
 cat = catalogue_or_stop()
 if cat.problems:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import catalogue_or_stop, session
+from app.state import catalogue_or_stop, session, start_page
 from app.ui import COMPARE_CSS, escape
 from catalogue import MAX_COMPARE, MIN_COMPARE
 
-st.title("Jämför insatser")
+start_page("Jämför insatser")
 cat = catalogue_or_stop()
 
 names = {i.id: i.name for i in cat.interventions}

@@ -9,13 +9,14 @@ import streamlit as st
 
 from app.state import (
     add_to_draft,
-    knowledge_base,
+    knowledge_base_or_stop,
     knowledge_base_status,
     original_at_page,
     session,
     source_page,
+    start_page,
 )
-from app.ui import CSS, badge, escape, marked
+from app.ui import badge, escape, marked
 from kb.hits import Hit, group_by_stakeholder
 from kb.search import Filters, Mode, SearchError, document_counts
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
@@ -29,18 +30,13 @@ NO_HITS = {
     "dense": "Inga träffar. Pröva andra ord, färre filter eller sökläget Hybrid.",
 }
 
-st.markdown(CSS, unsafe_allow_html=True)
-st.title("Sök i kunskapsbasen")
-
-status = knowledge_base_status()
-if status.error:
-    st.error(f"Kunskapsbasen kunde inte öppnas: {status.error}")
-    st.stop()
+start_page("Sök i kunskapsbasen")
+kb = knowledge_base_or_stop()
+status = knowledge_base_status(kb)
 if not status.documents:
     st.warning("Kunskapsbasen är tom. Lägg till dokument under **Dokument** eller med `vkb ingest MAPP`.")
     st.stop()
 
-kb = knowledge_base()
 counts = document_counts(kb.documents())
 
 with st.sidebar:

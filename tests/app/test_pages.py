@@ -193,6 +193,22 @@ def test_evidence_map_lists_the_records_of_a_clicked_cell(seeded: None) -> None:
     assert any("Lucka" in w.value and "inte att insatsen saknar effekt" in w.value for w in at.warning)
 
 
+@pytest.mark.parametrize("name", ["sok", "dokument"])
+def test_an_index_that_cannot_be_opened_is_one_swedish_message_without_the_path(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "en-fil"  # where the index folder should be: a file, so opening it fails
+    blocker.write_text("inte en mapp", encoding="utf-8")
+    monkeypatch.setenv("VKB_INDEX", str(blocker))
+    at = page(name).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Kunskapsbasen kunde inte öppnas. Ladda om sidan om en stund; om felet kvarstår, be den som sköter "
+        "vkb kontrollera inställningen VKB_INDEX (detaljerna finns i serverns logg)."
+    ]
+    assert str(blocker) not in html(at) and "Errno" not in html(at)
+
+
 def test_documents_page_lists_the_library(seeded: None) -> None:
     at = page("dokument").run()
     assert not at.exception
