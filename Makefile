@@ -40,10 +40,11 @@ ingest: install
 test: install
 	$(BIN)/python -m pytest
 
+## make lint: ruff (lint, format) and mypy --strict over every package ([tool.mypy]); .ci/run runs it too
 lint: install
-	$(BIN)/ruff check kb ingest catalogue app vkb_cli tests benchmarks
-	$(BIN)/ruff format --check kb ingest catalogue app vkb_cli tests benchmarks
-	$(BIN)/mypy
+	$(BIN)/python -m ruff check kb ingest catalogue workspace app vkb_cli tests benchmarks
+	$(BIN)/python -m ruff format --check kb ingest catalogue workspace app vkb_cli tests benchmarks
+	$(BIN)/python -m mypy
 
 ## make bench: ingest and search benchmarks on ../shared/corpus (figures go in the README; ~10 min)
 bench: install

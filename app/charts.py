@@ -27,7 +27,8 @@ def evidence_bubbles(emap: EvidenceMap, language: str = "sv") -> alt.LayerChart:
         row["beskrivning"] = (
             f"{row['rad_namn']} × {row['utfall_namn']}: {row['poster']} insatser, {row['studier']} studier"
         )
-    data = alt.Data(values=rows)
+    # alt.Data is unannotated in altair; the typed alt.InlineData would move the rows into the spec's `datasets`.
+    data = alt.Data(values=rows)  # type: ignore[no-untyped-call]
     order_y = [emap.row_labels[r] for r in emap.rows]
     order_x = [OUTCOME.label(o, language) for o in emap.outcomes]
     x = alt.X(
@@ -75,10 +76,11 @@ def evidence_bubbles(emap: EvidenceMap, language: str = "sv") -> alt.LayerChart:
         .transform_filter("datum.lucka == true")
     )
     height = max(240, 26 * len(emap.rows))
-    return alt.layer(gaps, bubbles).properties(height=height, width=90 * len(emap.outcomes))
+    # LayerChart itself, not alt.layer: that may return a FacetChart (for charts with facet encodings; these have none).
+    return alt.LayerChart(layer=[gaps, bubbles]).properties(height=height, width=90 * len(emap.outcomes))
 
 
-def to_png(chart: alt.LayerChart) -> bytes:
+def to_png(chart: alt.TopLevelMixin) -> bytes:
     """The chart as a PNG, rendered on the server (vl-convert: no browser, no network)."""
     import vl_convert as vlc
 

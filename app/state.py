@@ -1,32 +1,120 @@
-"""Shared, cached access to the library for the app's pages (no business logic here).
+"""Shared, cached access to the library for the app's pages, and their session state (no business logic here).
 
-The model and index load once per process (`st.cache_resource`). The draft lives in the session
-and is saved under the index folder, keyed by a random id in the page address (`?utkast=…`), so
-a reload of the page finds it again.
+The model and index load once per process (`st.cache_resource`). What pages keep in the session,
+besides widget values, goes through `session` (typed; each key named once). The draft lives in the
+session and is saved under the index folder, keyed by a random id in the page address (`?utkast=…`),
+so a reload of the page finds it again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
+from app.errors import swedish
+from app.ui import CSS
 from catalogue import Catalogue, catalogue_files
-from catalogue.draft import Draft, DraftItem, DraftStore, Merged
 from ingest.errors import IngestError
 from ingest.ocr import available as ocr_available
 from ingest.ocr import ocr_words_of_file
-from kb import KnowledgeBase, Settings, load_settings
+from kb import KnowledgeBase, Settings, VkbError, load_settings
 from kb.page_image import PageView, PageViewError, pdf_at_page, render_page, servable_file
 from kb.vocabulary import DOC_TYPE_LABELS, STAKEHOLDER_LABELS
+from workspace import Draft, DraftItem, DraftStore, Merged
 
 log = logging.getLogger("vkb.app")
 DRAFT_PARAM = "utkast"
-MAX_COMPARE = 4
+
+
+class Session:
+    """What the pages keep in `st.session_state` besides widget values, typed, each key named once.
+
+    Values are checked on the way out: the session is a plain dict (a test fills it too), and a value
+    of the wrong type reads as the default instead of failing on a page.
+    """
+
+    _DRAFT_ID = "draft_id"
+    _COMPARE = "compare"
+    _MAP_CELL = "map_cell"
+    _SOURCE_OF = "source_of"
+    _SIMILAR_OF = "similar_of"
+
+    @property
+    def draft_id(self) -> str | None:
+        """The id of the session's draft (see `draft_id()`, which also keeps it in the address)."""
+        return _text(st.session_state.get(self._DRAFT_ID))
+
+    @draft_id.setter
+    def draft_id(self, value: str) -> None:
+        st.session_state[self._DRAFT_ID] = value
+
+    def draft(self, draft_id: str) -> Draft | None:
+        """The draft this session holds under that id, if any."""
+        found = st.session_state.get(f"draft:{draft_id}")
+        return found if isinstance(found, Draft) else None
+
+    def keep_draft(self, draft_id: str, draft: Draft) -> None:
+        st.session_state[f"draft:{draft_id}"] = draft
+
+    @property
+    def compare(self) -> list[str]:
+        """Interventions picked for Jämför (on Insatser or Jämför), in the order picked."""
+        found = st.session_state.get(self._COMPARE)
+        return [i for i in found if isinstance(i, str)] if isinstance(found, list) else []
+
+    @compare.setter
+    def compare(self, ids: Iterable[str]) -> None:
+        st.session_state[self._COMPARE] = list(ids)
+
+    @property
+    def map_cell(self) -> tuple[str, str] | None:
+        """The evidence map's clicked cell: (row, outcome)."""
+        found = st.session_state.get(self._MAP_CELL)
+        if isinstance(found, tuple | list) and len(found) == 2 and all(isinstance(p, str) for p in found):
+            return (found[0], found[1])
+        return None
+
+    @map_cell.setter
+    def map_cell(self, cell: tuple[str, str]) -> None:
+        st.session_state[self._MAP_CELL] = cell
+
+    @property
+    def source_of(self) -> str | None:
+        """The search hit (chunk id) whose source is shown, if any."""
+        return _text(st.session_state.get(self._SOURCE_OF))
+
+    @source_of.setter
+    def source_of(self, chunk_id: str | None) -> None:
+        st.session_state[self._SOURCE_OF] = chunk_id
+
+    @property
+    def similar_of(self) -> str | None:
+        """The search hit (chunk id) whose similar passages are shown, if any."""
+        return _text(st.session_state.get(self._SIMILAR_OF))
+
+    @similar_of.setter
+    def similar_of(self, chunk_id: str | None) -> None:
+        st.session_state[self._SIMILAR_OF] = chunk_id
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+session = Session()  # holds nothing itself: st.session_state is the current visitor's
+
+
+def start_page(title: str, caption: str | None = None) -> None:
+    """What every page does first: the shared styles, its title and the line under it."""
+    st.markdown(CSS, unsafe_allow_html=True)
+    st.title(title)
+    if caption:
+        st.caption(caption)
 
 
 # A knowledge base opened by `prewarm` while the server starts, handed to the first session that asks.
@@ -81,6 +169,22 @@ def knowledge_base() -> KnowledgeBase:
     return _open(settings().model_dump_json())
 
 
+def knowledge_base_or_stop() -> KnowledgeBase:
+    """The knowledge base, or a Swedish message (the details in the server log) and the end of the page."""
+    try:
+        return knowledge_base()
+    except VkbError as error:  # one the app has a message for: a busy index, another model, a setting
+        log.warning("the knowledge base could not be opened: %s: %s", type(error).__name__, error)
+        st.error(swedish(error))
+    except Exception:
+        log.exception("the knowledge base could not be opened")
+        st.error(
+            "Kunskapsbasen kunde inte öppnas. Ladda om sidan om en stund; om felet kvarstår, be den som sköter "
+            "vkb kontrollera inställningen VKB_INDEX (detaljerna finns i serverns logg)."
+        )
+    st.stop()
+
+
 def knowledge_base_or_none() -> KnowledgeBase | None:
     """The knowledge base for reference strings, or None when it cannot be opened (references then show ids)."""
     try:
@@ -122,7 +226,7 @@ def catalogue_or_stop() -> Catalogue:
             "Ingen insatskatalog hittades. Ange mappen med inställningen `VKB_CATALOGUE` (standard: data/catalogue)."
         )
         st.stop()
-    return found  # type: ignore[return-value]
+    return found
 
 
 @dataclass
@@ -130,17 +234,13 @@ class Status:
     documents: int = 0
     chunks: int = 0
     failures: int = 0
-    table: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
+    table: list[dict[str, str | int]] = field(default_factory=list)
 
 
-def knowledge_base_status() -> Status:
-    try:
-        kb = knowledge_base()
-    except Exception as exc:  # shown to the user as a clear message, not a traceback
-        return Status(error=str(exc))
+def knowledge_base_status(kb: KnowledgeBase) -> Status:
+    """How many documents, passages and failed files the index holds, and the library table."""
     records = kb.documents()
-    table = [
+    table: list[dict[str, str | int]] = [
         {
             "Titel": r.metadata.title,
             "Organisation": r.metadata.organisation or "",
@@ -164,10 +264,10 @@ def _store() -> DraftStore:
 
 def draft_id() -> str:
     """The session's draft id: kept in the session across pages and in the address across reloads."""
-    current = st.session_state.get("draft_id") or st.query_params.get(DRAFT_PARAM)
-    if not current or not isinstance(current, str) or not DraftStore.valid_id(current):
+    current = session.draft_id or st.query_params.get(DRAFT_PARAM)
+    if not current or not DraftStore.valid_id(current):
         current = DraftStore.new_id()
-    st.session_state["draft_id"] = current
+    session.draft_id = current
     if st.query_params.get(DRAFT_PARAM) != current:
         st.query_params[DRAFT_PARAM] = current
     return current
@@ -176,17 +276,16 @@ def draft_id() -> str:
 def draft() -> Draft:
     """The session's draft, brought up to the stored version: another tab may have saved since."""
     store, current_id = _store(), draft_id()
-    key = f"draft:{current_id}"
-    current = st.session_state.get(key)
+    current = session.draft(current_id)
     if current is None:
         try:
             current = store.load(current_id)
         except ValueError:
             current = Draft()
-        st.session_state[key] = current
-        return current  # type: ignore[no-any-return]
+        session.keep_draft(current_id, current)
+        return current
     _tell(store.refresh(current_id, current))
-    return current  # type: ignore[no-any-return]
+    return current
 
 
 def save_draft() -> None:
@@ -224,11 +323,6 @@ def add_to_draft(item: DraftItem) -> None:
         st.toast("Tillagt i utkastet")
     else:
         st.toast("Finns redan i utkastet")
-
-
-# --- chosen interventions for comparison --------------------------------------------------------------
-def compare_selection() -> list[str]:
-    return st.session_state.setdefault("compare", [])  # type: ignore[no-any-return]
 
 
 # --- the cited page as it looks ----------------------------------------------------------------------

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from catalogue.vocabularies import COST, EVIDENCE, EVIDENCE_RANK, Vocabulary
+from kb.highlight import Snippet
 
 CSS = """
 <style>
@@ -34,8 +34,8 @@ def escape(text: str) -> str:
     return _LINE_START.sub(lambda m: "".join(f"&#{ord(c)};" for c in m.group(0)), safe)
 
 
-def marked(snippet: Any) -> str:
-    """A `kb.highlight.Snippet` as HTML: every piece escaped, the matched words in <mark>."""
+def marked(snippet: Snippet) -> str:
+    """A snippet as HTML: every piece escaped, the matched words in <mark>."""
     out, position = [], 0
     for start, end in snippet.marks:
         out += [escape(snippet.text[position:start]), "<mark>", escape(snippet.text[start:end]), "</mark>"]

@@ -1,7 +1,7 @@
 """The intervention catalogue: recruit / retain / return / enable, with target groups, evidence, cost and sources."""
 
 from catalogue.catalogue import Catalogue, UnknownIntervention, related_passages
-from catalogue.comparison import CompareError, Comparison
+from catalogue.comparison import MAX_COMPARE, MIN_COMPARE, CompareError, Comparison
 from catalogue.filtering import FACETS, FilterError, FilterResult, Query
 from catalogue.gaps import GapMap
 from catalogue.loading import Problem, Record, catalogue_files
@@ -9,6 +9,8 @@ from catalogue.schema import Cost, Evidence, ExternalSource, Intervention, KbSou
 
 __all__ = [
     "FACETS",
+    "MAX_COMPARE",
+    "MIN_COMPARE",
     "Catalogue",
     "CompareError",
     "Comparison",

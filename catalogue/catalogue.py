@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from catalogue.comparison import MAX_COMPARE, MIN_COMPARE, CompareError, Comparison, compare
 from catalogue.filtering import FilterResult, Query, SortKey, filter_interventions
 from catalogue.gaps import GapMap, Rows, gap_map
 from catalogue.loading import Problem, Record, load_folder, verify_quotes
 from catalogue.schema import Intervention
+from kb import DocumentLookup, Hit, KnowledgeBase
 from kb.errors import UsageError
 
 
@@ -44,7 +44,7 @@ class Catalogue:
                 return record.intervention
         raise UnknownIntervention(intervention_id)
 
-    def validate(self, kb: Any | None = None) -> list[Problem]:
+    def validate(self, kb: DocumentLookup | None = None) -> list[Problem]:
         """Every problem: loading ones, plus quote checks against the knowledge base when given."""
         return self.problems + (verify_quotes(self.records, kb) if kb is not None else [])
 
@@ -66,7 +66,7 @@ class Catalogue:
         return [i for i in self.interventions if any(s.doc_id == doc_id for s in i.kb_sources())]
 
 
-def related_passages(kb: Any, intervention: Intervention, k: int = 5) -> list[Any]:
+def related_passages(kb: KnowledgeBase, intervention: Intervention, k: int = 5) -> list[Hit]:
     """Knowledge-base passages about the intervention (its name and summary as a hybrid query),
     excluding the passages it already quotes."""
     hits = kb.search(f"{intervention.name}. {intervention.summary}", k=k + 5)

@@ -6,19 +6,19 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from catalogue.comparison import FIELD_LABELS, describe
 from catalogue.references import source_reference
 from catalogue.schema import Intervention, KbSource
 from catalogue.vocabularies import EVIDENCE_GUARD
 from catalogue.xml_text import as_text, sheet_row
+from kb import DocumentLookup
 
 FORMATS = ("csv", "xlsx", "md")
 COLUMNS = (("id", "id"), ("name", "Namn"), *[(f, label) for f, label in FIELD_LABELS if f != "sources"])
 
 
-def rows(interventions: Sequence[Intervention], kb: Any | None = None) -> list[list[str]]:
+def rows(interventions: Sequence[Intervention], kb: DocumentLookup | None = None) -> list[list[str]]:
     table = [[label for _, label in COLUMNS] + ["Källor"]]
     for intervention in interventions:
         cells = [intervention.id if f == "id" else describe(intervention, f) for f, _ in COLUMNS]
@@ -27,13 +27,13 @@ def rows(interventions: Sequence[Intervention], kb: Any | None = None) -> list[l
     return table
 
 
-def to_csv(interventions: Sequence[Intervention], kb: Any | None = None) -> str:
+def to_csv(interventions: Sequence[Intervention], kb: DocumentLookup | None = None) -> str:
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows(interventions, kb))  # plain table; Markdown and XLSX carry the guard text
     return buffer.getvalue()
 
 
-def to_xlsx(interventions: Sequence[Intervention], path: Path, kb: Any | None = None) -> None:
+def to_xlsx(interventions: Sequence[Intervention], path: Path, kb: DocumentLookup | None = None) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -58,7 +58,9 @@ def to_xlsx(interventions: Sequence[Intervention], path: Path, kb: Any | None = 
     workbook.save(path)
 
 
-def to_markdown(interventions: Sequence[Intervention], kb: Any | None = None, title: str = "Insatser") -> str:
+def to_markdown(
+    interventions: Sequence[Intervention], kb: DocumentLookup | None = None, title: str = "Insatser"
+) -> str:
     """Each intervention with its fields and numbered references [n] into one reference list."""
     numbers: dict[str, int] = {}
     references: list[str] = []
@@ -84,7 +86,7 @@ def to_markdown(interventions: Sequence[Intervention], kb: Any | None = None, ti
     return "\n".join(out) + "\n"
 
 
-def export(interventions: Sequence[Intervention], fmt: str, path: Path, kb: Any | None = None) -> None:
+def export(interventions: Sequence[Intervention], fmt: str, path: Path, kb: DocumentLookup | None = None) -> None:
     if fmt == "csv":
         path.write_text(to_csv(interventions, kb), encoding="utf-8")
     elif fmt == "xlsx":

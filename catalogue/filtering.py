@@ -154,10 +154,17 @@ def filter_interventions(
     return FilterResult(sort_interventions(kept, sort), facet_counts(kept))
 
 
+def sort_key(value: str) -> SortKey:
+    """A CLI option's or a widget's text as a sort key; FilterError naming the keys when it is none."""
+    for key in SORT_KEYS:
+        if key == value:
+            return key
+    raise FilterError(f"unknown sort {value!r}; choose one of {', '.join(SORT_KEYS)}")
+
+
 def sort_interventions(interventions: Sequence[Intervention], key: SortKey = "name") -> list[Intervention]:
     """name: A-Ö; cost: cheapest first, unknown last; evidence: strongest first (ungraded last), then cheapest."""
-    if key not in SORT_KEYS:
-        raise FilterError(f"unknown sort {key!r}; choose one of {', '.join(SORT_KEYS)}")
+    key = sort_key(key)  # callers outside Python's types (a session value) may pass any text
     by_name = sorted(interventions, key=lambda i: (i.name.casefold(), i.id))
     if key == "cost":
         return sorted(by_name, key=lambda i: i.cost.sort_key)

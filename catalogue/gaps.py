@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from catalogue.schema import Intervention
 from catalogue.vocabularies import CATEGORY, EVIDENCE_RANK, LEVERS, TARGET_GROUPS, Vocabulary
 
 Rows = Literal["category", "lever"]
 _ROWS: dict[str, tuple[Vocabulary, str]] = {"category": (CATEGORY, "category"), "lever": (LEVERS, "levers")}
+
+
+def is_rows(value: str) -> TypeGuard[Rows]:
+    """Whether a CLI option's or a widget's text names a row kind of the gap map."""
+    return value in _ROWS
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import yaml
 from pydantic import ValidationError
 
 from catalogue.schema import ExternalSource, Intervention, KbSource
+from kb import DocumentLookup, PageSpan
 
 Severity = Literal["error", "warning"]
 SUFFIXES = (".yaml", ".yml")  # compared case-insensitively: RECORD.YAML is a record too
@@ -179,10 +180,10 @@ def load_file(path: Path) -> tuple[Record | None, list[Problem]]:
     return Record(intervention, path, lines), problems
 
 
-def verify_quotes(records: Iterable[Record], kb: Any) -> list[Problem]:
+def verify_quotes(records: Iterable[Record], kb: DocumentLookup) -> list[Problem]:
     """Check each knowledge-base quote against the indexed text of its document (and page)."""
     problems: list[Problem] = []
-    texts: dict[str, tuple[str, Sequence[Any]] | None] = {}
+    texts: dict[str, tuple[str, list[PageSpan]] | None] = {}
     for record in records:
         for number, source in enumerate(record.intervention.sources):
             if not isinstance(source, KbSource):
@@ -208,7 +209,7 @@ def verify_quotes(records: Iterable[Record], kb: Any) -> list[Problem]:
     return problems
 
 
-def quote_problem(source: KbSource, text: str, pages: Sequence[Any]) -> str | None:
+def quote_problem(source: KbSource, text: str, pages: Sequence[PageSpan]) -> str | None:
     """Why the quote is not in the document text (at its page), or None when it is."""
     if source.page is not None:
         span = next((p for p in pages if p.number == source.page), None)
@@ -249,7 +250,7 @@ class _GuardedLoader(yaml.SafeLoader):
         self._depth = 0
 
     def get_event(self) -> yaml.Event:
-        event = super().get_event()
+        event: yaml.Event = super().get_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
         line = event.start_mark.line + 1 if event.start_mark else 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _Refused(line, "YAML anchors and aliases (&name, *name) are not allowed")

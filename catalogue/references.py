@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from catalogue.schema import ExternalSource, KbSource
+from kb import DocumentLookup
 from kb.citations import reference
 
 
-def source_reference(source: KbSource | ExternalSource, kb: Any | None = None) -> str:
+def source_reference(source: KbSource | ExternalSource, kb: DocumentLookup | None = None) -> str:
     """`Organisation (år). *Titel*. s. N.` for indexed documents; for publications
     `Författare (år). *Titel*. Tidskrift. https://doi.org/…` (the URL when there is no DOI; `u.å.` without a year)."""
     if isinstance(source, ExternalSource):

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
-from typing import Any
 
 from catalogue.comparison import describe, describe_outcome
 from catalogue.references import source_reference
 from catalogue.schema import Intervention
 from catalogue.xml_text import as_text, sheet_row
+from kb import DocumentLookup
 
 REVIEW_FORMATS = ("md", "xlsx")
 
@@ -66,7 +66,7 @@ def _claims(intervention: Intervention) -> list[tuple[str, str, list[str]]]:
     return claims
 
 
-def review_rows(interventions: Sequence[Intervention], kb: Any | None = None) -> list[ReviewRow]:
+def review_rows(interventions: Sequence[Intervention], kb: DocumentLookup | None = None) -> list[ReviewRow]:
     rows = []
     for intervention in interventions:
         for claim, statement, source_ids in _claims(intervention):

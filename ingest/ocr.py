@@ -13,11 +13,15 @@ import functools
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ingest.errors import DocumentUnreadable
+
+if TYPE_CHECKING:  # for annotations only: PIL and pypdfium2 load where they are used
+    import pypdfium2 as pdfium
+    from PIL.Image import Image as PilImage
 
 DPI = 300
 LANGUAGES = ("swe", "eng")
@@ -56,7 +60,7 @@ def _otsu(pixels: np.ndarray) -> int:
     return int(np.argmax(between))
 
 
-def prepare(image: Any) -> Any:
+def prepare(image: PilImage) -> PilImage:
     """A rendered page (PIL image) as clean black and white for Tesseract."""
     from PIL import Image, ImageFilter
 
@@ -66,7 +70,7 @@ def prepare(image: Any) -> Any:
     return Image.fromarray(np.where(pixels > threshold, 255, 0).astype(np.uint8), "L")
 
 
-def ocr_page(page: Any) -> str:
+def ocr_page(page: pdfium.PdfPage) -> str:
     """The text of one PDFium page, read by Tesseract. Raises OcrUnavailable without Tesseract."""
     languages = tesseract_languages()
     if not languages:
@@ -87,7 +91,7 @@ def ocr_page(page: Any) -> str:
     return text
 
 
-def ocr_words(page: Any) -> list[tuple[str, tuple[float, float, float, float]]]:
+def ocr_words(page: pdfium.PdfPage) -> list[tuple[str, tuple[float, float, float, float]]]:
     """The words Tesseract reads on a PDFium page with their boxes in PDF points (left, bottom, right, top),
     for highlighting a passage on a scanned page. Raises OcrUnavailable without Tesseract."""
     languages = tesseract_languages()

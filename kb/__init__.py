@@ -13,9 +13,9 @@ from kb.document_filters import Filters, SearchError, UnknownFilterValue
 from kb.embedding import Embedder, ModelUnavailable, load_embedder
 from kb.errors import InputError, UsageError, VkbError
 from kb.hits import Hit, HitGroup, group_by_document, group_by_stakeholder
-from kb.knowledge_base import DocumentSource, IndexBusy, KnowledgeBase, open_documents
+from kb.knowledge_base import IndexBusy, KnowledgeBase, open_documents
 from kb.layout import IndexLayout
-from kb.records import Chunk, DocumentMetadata, DocumentRecord, PageSpan
+from kb.records import Chunk, DocumentLookup, DocumentMetadata, DocumentRecord, PageSpan
 from kb.settings import Settings, SettingsError, load_settings
 from kb.vectors import ModelMismatch
 
@@ -39,9 +39,9 @@ __all__ = [
     "Citation",
     "Context",
     "DiskFull",
+    "DocumentLookup",
     "DocumentMetadata",
     "DocumentRecord",
-    "DocumentSource",
     "Embedder",
     "Filters",
     "Hit",

@@ -125,7 +125,8 @@ class Analyzer:
 
     @lru_cache(maxsize=200_000)  # noqa: B019 - one analyzer per process; the cache is the point
     def _stem(self, word: str) -> str:
-        return self._stemmer.stemWord(word)
+        stem: str = self._stemmer.stemWord(word)  # PyStemmer ships no types
+        return stem
 
     def tokens(self, text: str) -> list[Token]:
         """Every non-stop word of the text with its span and terms (whole-word stem first)."""

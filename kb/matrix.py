@@ -51,7 +51,7 @@ class VectorMatrix:
         query = np.asarray(query, dtype=np.float32)
         with _BLAS.limit(limits=1, user_api="blas"):
             if len(rows) > len(self) // 5:  # many rows: one pass over the whole matrix beats gathering them
-                return np.asarray(self.vectors @ query)[rows]
+                return np.asarray((self.vectors @ query)[rows])
             return np.asarray(self.vectors[rows] @ query)
 
     def nearest(self, query: np.ndarray, rows: np.ndarray, n: int) -> list[tuple[int, float]]:

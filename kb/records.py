@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -119,6 +119,17 @@ class DocumentRecord:
     @property
     def doc_id(self) -> str:
         return self.metadata.doc_id
+
+
+class DocumentLookup(Protocol):
+    """The indexed documents, read by id: a `KnowledgeBase`, or what `open_documents` returns (no model
+    loaded). The catalogue and the draft need only this, for reference strings and quote checks."""
+
+    def documents(self) -> list[DocumentRecord]: ...
+
+    def document(self, doc_id: str) -> DocumentRecord | None: ...
+
+    def document_text(self, doc_id: str) -> tuple[str, list[PageSpan]] | None: ...
 
 
 @dataclass(frozen=True)

@@ -421,7 +421,12 @@ _DOC_SELECT = (
 )
 
 
-def _document(row: tuple) -> DocumentRecord:
+# One row of _DOC_SELECT: metadata JSON, abs_path, fingerprint, version, chunk_count, page_count, warnings JSON,
+# ingested_at, ocr_pages JSON.
+_DocRow = tuple[str, str, str, str, int, int | None, str, str, str]
+
+
+def _document(row: _DocRow) -> DocumentRecord:
     return DocumentRecord(
         metadata=DocumentMetadata.model_validate_json(row[0]),
         abs_path=row[1],

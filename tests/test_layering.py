@@ -1,5 +1,6 @@
-"""The package layering and the kb front door, read from the source: app and CLI over catalogue and
-ingest over kb; nothing below imports upward; no import circle; kb's storage modules stay inside kb."""
+"""The package layering and the kb front door, read from the source: app and CLI over workspace, over
+catalogue and ingest, over kb; nothing below imports upward; no import circle; kb's storage modules
+stay inside kb."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ import pytest
 from kb.errors import InputError, UsageError, VkbError
 from tests.conftest import REPO
 
-PACKAGES = ("kb", "ingest", "catalogue", "app", "vkb_cli")
+PACKAGES = ("kb", "ingest", "catalogue", "workspace", "app", "vkb_cli")
 ALLOWED = {  # what each package may import at all
     "kb": {"kb"},
     "ingest": {"kb", "ingest"},
     "catalogue": {"kb", "catalogue"},
-    "app": {"kb", "ingest", "catalogue", "app"},
-    "vkb_cli": {"kb", "ingest", "catalogue", "vkb_cli", "app"},
+    "workspace": {"kb", "ingest", "catalogue", "workspace"},
+    "app": {"kb", "ingest", "catalogue", "workspace", "app"},
+    "vkb_cli": {"kb", "ingest", "catalogue", "workspace", "vkb_cli", "app"},
 }
 PRIVATE = {"kb.registry", "kb.vectors", "kb.matrix"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,6 +12,10 @@ from catalogue import Query
 from catalogue.vocabularies import EVIDENCE
 from vkb_cli.errors import VkbGroup, fail
 from vkb_cli.filter_options import with_filters
+
+if TYPE_CHECKING:
+    from catalogue import Catalogue
+    from kb import DocumentLookup, Settings
 
 catalogue_app = typer.Typer(
     cls=VkbGroup,
@@ -25,13 +29,13 @@ IndexOption = Annotated[Path | None, typer.Option("--index", help="Index folder,
 Many = list[str] | None
 
 
-def _settings(**overrides: Any) -> Any:
+def _settings(**overrides: Any) -> Settings:
     from kb import load_settings
 
     return load_settings(**overrides)
 
 
-def _load(folder: Path | None) -> Any:
+def _load(folder: Path | None) -> Catalogue:
     from catalogue import Catalogue
 
     path = folder or _settings().catalogue
@@ -44,7 +48,7 @@ def _load(folder: Path | None) -> Any:
     return catalogue
 
 
-def _registry(index: Path | None) -> Any:
+def _registry(index: Path | None) -> DocumentLookup | None:
     """The index's documents (for reference strings and quotes), without loading the embedding model."""
     from kb import open_documents
 
@@ -61,9 +65,10 @@ def list_interventions(
 ) -> None:
     """Interventions matching the filters, with facet counts."""
     from catalogue.comparison import describe
+    from catalogue.filtering import sort_key
 
     catalogue = _load(folder)
-    result = catalogue.filter(query, sort=sort)  # type: ignore[arg-type]
+    result = catalogue.filter(query, sort=sort_key(sort))
     if as_json:
         records = [i.model_dump(mode="json") for i in result.interventions]
         typer.echo(json.dumps({"interventions": records, "facets": result.facets}, ensure_ascii=False, indent=2))
@@ -132,10 +137,12 @@ def gaps(
     folder: FolderOption = None,
 ) -> None:
     """The evidence-and-gap map: interventions per cell (rows x target group); '·' is a gap."""
+    from catalogue.gaps import is_rows
+
     catalogue = _load(folder)
-    if rows not in ("category", "lever"):
+    if not is_rows(rows):
         raise fail(f"--rows must be category or lever, not {rows!r}")
-    gap = catalogue.gap_map(rows=rows, query=query)  # type: ignore[arg-type]
+    gap = catalogue.gap_map(rows=rows, query=query)
     # Column headings are numbers with a legend below: names cut to five letters ("speci" twice) were ambiguous.
     typer.echo(f"{'':28}" + " ".join(f"{n:>3}" for n in range(1, len(gap.cols) + 1)))
     for row in gap.rows:

@@ -4,13 +4,15 @@ none of them catches a library error to print it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from kb.errors import VkbError
+
+if TYPE_CHECKING:  # typer vendors click (typer._click) and types TyperGroup.invoke with that Context
+    from typer._click import Context
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -22,7 +24,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 class VkbGroup(TyperGroup):
     """A command group whose subcommands' `VkbError`s are printed as one line with their exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except VkbError as exc:

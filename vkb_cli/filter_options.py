@@ -80,10 +80,9 @@ def _with_options(
 
 
 def _catalogue_query(values: dict[str, Any]) -> Query:
-    query = Query(
-        **{f.name: tuple(values[f.name] or ()) for f in _MULTI},
-        **{name: values[name] for name in _SCALARS},
-    )
+    fields: dict[str, Any] = {f.name: tuple(values[f.name] or ()) for f in _MULTI}  # Typer's values: checked below
+    fields |= {name: values[name] for name in _SCALARS}
+    query = Query(**fields)
     try:
         query.validate()
     except FilterError as exc:

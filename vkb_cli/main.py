@@ -138,7 +138,7 @@ def search(
     kb = open_kb(index=index, model=model, chroma_url=chroma_url)
     if not kb.documents():
         raise fail(f"the index at {kb.settings.index} is empty; add documents with: vkb ingest FOLDER", 1)
-    hits = kb.search(query, k=k, filters=filters, mode=mode)  # type: ignore[arg-type]
+    hits = kb.search(query, k=k, filters=filters, mode=mode)
     citations = [kb.cite(hit) for hit in hits]
     if as_json:
         typer.echo(

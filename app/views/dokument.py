@@ -13,15 +13,15 @@ before the click stay indexed and are reported.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from typing import Any
 
 import streamlit as st
 
-from app.state import Status, knowledge_base, knowledge_base_status
+from app.state import Status, knowledge_base_or_stop, knowledge_base_status, start_page
 from ingest.pipeline import IngestProgress
+from ingest.upload_messages import explain_failure
 from ingest.uploads import (
     UPLOAD_TYPES,
     Choice,
@@ -31,7 +31,6 @@ from ingest.uploads import (
     UploadResult,
     add_upload,
     check_metadata,
-    explain_failure,
     free_name,
     ingest_strays,
     plan_uploads,
@@ -41,7 +40,6 @@ from ingest.uploads import (
 from kb import KnowledgeBase
 from kb.vocabulary import DOC_TYPE_LABELS, DOC_TYPES, STAKEHOLDER_LABELS, STAKEHOLDERS
 
-log = logging.getLogger("vkb.app")
 PENDING = "upload_pending"  # a Plan waiting for the user's choice about names already taken
 RESULTS = "upload_results"  # what the last batch did, shown once after the page reloads
 NOTE = "upload_note"
@@ -146,11 +144,11 @@ def read_form(limit_mb: float) -> tuple[list[Any], dict[str, str]] | None:
         left, middle, right = st.columns(3)
         date = left.text_input("Datum (ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD)", key=f"up_date_{generation}")
         doc_type = middle.selectbox(
-            "Dokumenttyp", DOC_TYPES, index=DOC_TYPES.index("remissvar"), format_func=DOC_TYPE_LABELS.get,
+            "Dokumenttyp", DOC_TYPES, index=DOC_TYPES.index("remissvar"), format_func=DOC_TYPE_LABELS.__getitem__,
             key=f"up_type_{generation}",
         )  # fmt: skip
         stakeholder = right.selectbox(
-            "Aktörskategori", STAKEHOLDERS, format_func=STAKEHOLDER_LABELS.get, key=f"up_actor_{generation}"
+            "Aktörskategori", STAKEHOLDERS, format_func=STAKEHOLDER_LABELS.__getitem__, key=f"up_actor_{generation}"
         )
         url = st.text_input("Webbadress (valfri, börjar med https:// eller http://)", key=f"up_url_{generation}")
         submitted = st.form_submit_button("Läs in", icon=":material/upload:")
@@ -193,12 +191,12 @@ def ask_about_clashes(kb: KnowledgeBase, limit_mb: float) -> None:
             if not item.clash:
                 continue
             new_name = free_name(folder, item.name, taken=[other.name for other in plan.files])
-            labels = {"keep_both": f"Behåll båda: den nya sparas som ”{new_name}”",
-                      "replace": "Ersätt den befintliga filen och dess dokument"}  # fmt: skip
+            labels: dict[Choice, str] = {"keep_both": plain(f"Behåll båda: den nya sparas som ”{new_name}”"),
+                                         "replace": plain("Ersätt den befintliga filen och dess dokument")}  # fmt: skip
             choices[index] = st.radio(
                 plain(f"”{item.name}” finns redan"),
                 options=CHOICES,
-                format_func=lambda choice, labels=labels: plain(labels[choice]),
+                format_func=labels.__getitem__,
                 key=f"upload_choice_{st.session_state.get(ASKED, 0)}_{index}",
             )
         others = len(plan.files) - len(plan.clashes)
@@ -260,17 +258,9 @@ def _stopped() -> None:
     st.session_state[NOTE] = STOPPED
 
 
-st.title("Dokument")
-status = knowledge_base_status()
-if status.error:
-    log.error("the knowledge base could not be opened: %s", status.error)
-    st.error(
-        "Kunskapsbasen kunde inte öppnas. Ladda om sidan om en stund; om felet kvarstår, be den som sköter vkb "
-        "kontrollera inställningen VKB_INDEX (detaljerna finns i serverns logg)."
-    )
-    st.stop()
-show_overview(status)
-kb = knowledge_base()
+start_page("Dokument")
+kb = knowledge_base_or_stop()
+show_overview(knowledge_base_status(kb))
 show_failures(kb)
 show_strays(kb)
 st.subheader("Lägg till dokument")

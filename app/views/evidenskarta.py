@@ -8,21 +8,21 @@ import pandas as pd
 import streamlit as st
 
 from app.charts import SELECTION, evidence_bubbles, to_png
-from app.state import catalogue_or_stop, keep, knowledge_base_or_none
-from app.ui import CSS, escape
+from app.state import catalogue_or_stop, keep, knowledge_base_or_none, session, start_page
+from app.ui import escape
 from catalogue import Query
 from catalogue.comparison import describe_outcome
-from catalogue.evidence_map import MapEntry, evidence_map
+from catalogue.evidence_map import MapEntry, MapRows, evidence_map
+from catalogue.gaps import Rows
 from catalogue.references import source_reference
 from catalogue.vocabularies import EVIDENCE, EVIDENCE_GUARD, EVIDENCE_RANK, OUTCOME, SETTING
 
 VIEWS = {"outcome": "Insats × utfall (evidens)", "target": "Kategori × målgrupp (täckning)"}
-MAP_ROWS = {"lever": "Hävstång", "intervention": "Insats"}
-GAP_ROWS = {"category": "Kategori", "lever": "Hävstång"}
+MAP_ROWS: dict[MapRows, str] = {"lever": "Hävstång", "intervention": "Insats"}
+GAP_ROWS: dict[Rows, str] = {"category": "Kategori", "lever": "Hävstång"}
 GUARD_LINES = [line if line.endswith(".") else f"{line}." for line in EVIDENCE_GUARD.split(". ")]
 
-st.markdown(CSS, unsafe_allow_html=True)
-st.title("Evidenskarta")
+start_page("Evidenskarta")
 cat = catalogue_or_stop()
 st.info(EVIDENCE_GUARD)
 
@@ -35,8 +35,6 @@ chosen = cat.filter(Query(setting=tuple(settings))).interventions
 
 @st.cache_data(show_spinner="Ritar bilden …", max_entries=8)
 def _png(spec_json: str) -> bytes:
-    import altair as alt
-
     return to_png(alt.LayerChart.from_json(spec_json))
 
 
@@ -53,7 +51,7 @@ def _show_sources(intervention_id: str, source_ids: list[str]) -> None:
 
 if view == "outcome":
     rows = top[1].radio("Rader", list(MAP_ROWS), format_func=MAP_ROWS.__getitem__, key=keep("map_rows"))
-    emap = evidence_map(chosen, rows=rows)  # type: ignore[arg-type]
+    emap = evidence_map(chosen, rows=rows)
     chart = evidence_bubbles(emap)
     st.caption(
         "Bubblans storlek: antal studier som källorna anger (minsta storlek när de inte anger antal). "
@@ -72,10 +70,10 @@ if view == "outcome":
                           mime="image/png", icon=":material/image:", key="map_png")  # fmt: skip
     picked = (event.selection.get(SELECTION) or []) if event and event.selection else []
     if picked and picked[0].get("rad") in emap.rows and picked[0].get("utfall") in OUTCOME.codes:
-        st.session_state["map_cell"] = (picked[0]["rad"], picked[0]["utfall"])
-    cell_key = st.session_state.get("map_cell")
+        session.map_cell = (picked[0]["rad"], picked[0]["utfall"])
+    cell_key = session.map_cell
     st.subheader("Insatser i vald ruta")
-    if not cell_key or tuple(cell_key) not in emap.cells:
+    if cell_key is None or cell_key not in emap.cells:
         st.caption("Ingen ruta vald. Klicka på en bubbla i kartan.")
     else:
         cell = emap.cell(*cell_key)
@@ -96,8 +94,8 @@ if view == "outcome":
                     st.markdown(escape(describe_outcome(entry.outcome)), unsafe_allow_html=True)
                     _show_sources(intervention_id, entry.outcome.sources)
 else:
-    rows = top[1].radio("Rader", list(GAP_ROWS), format_func=GAP_ROWS.__getitem__, key=keep("gap_rows"))
-    gap = cat.gap_map(rows=rows, query=Query(setting=tuple(settings)))  # type: ignore[arg-type]
+    row_kind = top[1].radio("Rader", list(GAP_ROWS), format_func=GAP_ROWS.__getitem__, key=keep("gap_rows"))
+    gap = cat.gap_map(rows=row_kind, query=Query(setting=tuple(settings)))
     cols = list(gap.cols)
     peak = max((cell.count for cell in gap.cells.values()), default=0) or 1
     row_labels = [gap.row_vocabulary.label(r) for r in gap.rows]
@@ -115,27 +113,27 @@ else:
         return f"background-color: rgba(30,64,175,{strength:.2f}); color: {'#fff' if strength > 0.5 else '#0f172a'}"
 
     st.caption("Antal insatser per ruta; tomma rutor (·) är luckor. Klicka på en ruta för att se dess insatser.")
-    event = st.dataframe(grid.style.map(shade), on_select="rerun", selection_mode="single-cell",
-                         key=f"gap_grid_{rows}", width="stretch")  # fmt: skip
+    grid_event = st.dataframe(grid.style.map(shade), on_select="rerun", selection_mode="single-cell",
+                              key=f"gap_grid_{row_kind}", width="stretch")  # fmt: skip
     st.caption(f"{len(gap.gaps())} av {len(gap.cells)} rutor är luckor.")
-    clicked = event.selection.cells[0] if event.selection.cells else None
+    clicked = grid_event.selection.cells[0] if grid_event.selection.cells else None
     if clicked is not None and clicked[1] in col_labels:
-        st.session_state[f"gap_cell_row_{rows}"] = gap.rows[int(clicked[0])]
+        st.session_state[f"gap_cell_row_{row_kind}"] = gap.rows[int(clicked[0])]
         st.session_state["gap_cell_col"] = cols[col_labels.index(clicked[1])]
 
     st.subheader("Insatser i en ruta")
     pick_row, pick_col = st.columns(2)
     # One key per row kind: switching from categories to levers can never show a stale category.
-    row = pick_row.selectbox(GAP_ROWS[rows], gap.rows, format_func=gap.row_vocabulary.label,
-                             key=f"gap_cell_row_{rows}")  # fmt: skip
+    row = pick_row.selectbox(GAP_ROWS[row_kind], gap.rows, format_func=gap.row_vocabulary.label,
+                             key=f"gap_cell_row_{row_kind}")  # fmt: skip
     col = pick_col.selectbox("Målgrupp", cols, format_func=gap.col_vocabulary.label, key="gap_cell_col")
-    cell = gap.cell(row, col)
-    if not cell.count:
+    gap_cell = gap.cell(row, col)
+    if not gap_cell.count:
         st.warning(f"Lucka: inga insatser för {gap.row_vocabulary.label(row)} × {gap.col_vocabulary.label(col)}.")
     else:
-        best = EVIDENCE.label(cell.best_evidence or "ej_bedomd")
-        st.markdown(f"**{cell.count} insatser**, högsta tillförlitlighet bland dem: {best}")
-        by_rank = sorted((cat.get(i) for i in cell.ids), key=lambda i: -EVIDENCE_RANK[i.evidence.certainty])
+        best = EVIDENCE.label(gap_cell.best_evidence or "ej_bedomd")
+        st.markdown(f"**{gap_cell.count} insatser**, högsta tillförlitlighet bland dem: {best}")
+        by_rank = sorted((cat.get(i) for i in gap_cell.ids), key=lambda i: -EVIDENCE_RANK[i.evidence.certainty])
         for intervention in by_rank:
             st.markdown(f"- {escape(intervention.name)} ({EVIDENCE.label(intervention.evidence.certainty)})",
                         unsafe_allow_html=True)  # fmt: skip

@@ -7,21 +7,21 @@ import datetime
 import streamlit as st
 
 from app.state import (
-    MAX_COMPARE,
     add_to_draft,
     catalogue_or_stop,
-    compare_selection,
     keep,
     knowledge_base,
     knowledge_base_or_none,
+    session,
+    start_page,
 )
-from app.ui import CSS, badge, cost_badge, count_caption, escape, evidence_badge
-from catalogue import FACETS, Query, related_passages
+from app.ui import badge, cost_badge, count_caption, escape, evidence_badge
+from catalogue import FACETS, MAX_COMPARE, Query, related_passages
 from catalogue.comparison import VKB_MARK, describe, describe_outcome
-from catalogue.draft import intervention_item
 from catalogue.filtering import MULTI_FACETS
 from catalogue.references import source_reference
 from catalogue.vocabularies import COST, EVIDENCE, EVIDENCE_GUARD, GRADED
+from workspace import intervention_item
 
 SORTS = {"name": "Namn", "cost": "Kostnad (lägst först)", "evidence": "Evidens (starkast först, sedan lägst kostnad)"}
 # One broken file can hold thousands of problems (a 53 kB file of unknown keys: 6,000); the page shows the
@@ -34,9 +34,9 @@ FACET_HELP = {
     "grader": "Källan: källan graderar själv. vkb: graderat enligt mallen i README.",
 }
 
-st.markdown(CSS, unsafe_allow_html=True)
-st.title("Insatser")
-st.caption("Insatser som rekryterar, behåller eller återfår personal, eller skapar förutsättningar för det.")
+start_page(
+    "Insatser", "Insatser som rekryterar, behåller eller återfår personal, eller skapar förutsättningar för det."
+)
 
 cat = catalogue_or_stop()
 if cat.problems:
@@ -129,7 +129,7 @@ if interventions:
         width="stretch",
     )
 
-chosen = compare_selection()
+chosen = session.compare
 if chosen:
     names = ", ".join(cat.get(i).name for i in chosen if i in {x.id for x in cat.interventions})
     st.info(f"Valda för jämförelse ({len(chosen)}/{MAX_COMPARE}): {names}. Öppna sidan **Jämför**.")
@@ -165,10 +165,10 @@ for intervention in interventions:
             disabled=not is_chosen and len(chosen) >= MAX_COMPARE,
         )  # fmt: skip
         if pick and not is_chosen:
-            chosen.append(intervention.id)
+            session.compare = [*chosen, intervention.id]
             st.rerun()
         if not pick and is_chosen:
-            chosen.remove(intervention.id)
+            session.compare = [i for i in chosen if i != intervention.id]
             st.rerun()
         if right.button("Lägg i utkast", key=f"add-{intervention.id}", icon=":material/add:"):
             add_to_draft(intervention_item(intervention, kb))

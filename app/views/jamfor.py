@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import MAX_COMPARE, catalogue_or_stop, compare_selection
+from app.state import catalogue_or_stop, session, start_page
 from app.ui import COMPARE_CSS, escape
+from catalogue import MAX_COMPARE, MIN_COMPARE
 
-st.title("Jämför insatser")
+start_page("Jämför insatser")
 cat = catalogue_or_stop()
 
 names = {i.id: i.name for i in cat.interventions}
-chosen = [i for i in compare_selection() if i in names]
+chosen = [i for i in session.compare if i in names]
 picked = st.multiselect(
-    f"Välj 2–{MAX_COMPARE} insatser", list(names), default=chosen, format_func=names.__getitem__,
+    f"Välj {MIN_COMPARE}–{MAX_COMPARE} insatser", list(names), default=chosen, format_func=names.__getitem__,
     max_selections=MAX_COMPARE, key="compare_pick", placeholder="Välj insatser",
 )  # fmt: skip
-st.session_state["compare"] = list(picked)
+session.compare = picked
 
-if len(picked) < 2:
+if len(picked) < MIN_COMPARE:
     st.info("Välj minst två insatser här eller med rutan **Jämför** på sidan Insatser.")
     st.stop()
 

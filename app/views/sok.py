@@ -6,13 +6,22 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.state import add_to_draft, knowledge_base, knowledge_base_status, original_at_page, source_page
-from app.ui import CSS, badge, escape, marked
-from catalogue.draft import quote_item
+from app.state import (
+    add_to_draft,
+    knowledge_base_or_stop,
+    knowledge_base_status,
+    original_at_page,
+    session,
+    source_page,
+    start_page,
+)
+from app.ui import badge, escape, marked
 from kb.document_filters import BY_KEY, VALUE_FILTERS, YEARS, SearchError, document_counts, filters_from
 from kb.hits import Hit, group_by_stakeholder
+from kb.search import Mode
+from workspace import quote_item
 
-MODES = {"hybrid": "Hybrid (rekommenderas)", "lexical": "Ord (lexikal)", "dense": "Betydelse (vektor)"}
+MODES: dict[Mode, str] = {"hybrid": "Hybrid (rekommenderas)", "lexical": "Ord (lexikal)", "dense": "Betydelse (vektor)"}
 # What to try when a search finds nothing, per mode: never the mode already chosen.
 NO_HITS = {
     "hybrid": "Inga träffar. Pröva andra ord eller färre filter.",
@@ -20,18 +29,13 @@ NO_HITS = {
     "dense": "Inga träffar. Pröva andra ord, färre filter eller sökläget Hybrid.",
 }
 
-st.markdown(CSS, unsafe_allow_html=True)
-st.title("Sök i kunskapsbasen")
-
-status = knowledge_base_status()
-if status.error:
-    st.error(f"Kunskapsbasen kunde inte öppnas: {status.error}")
-    st.stop()
+start_page("Sök i kunskapsbasen")
+kb = knowledge_base_or_stop()
+status = knowledge_base_status(kb)
 if not status.documents:
     st.warning("Kunskapsbasen är tom. Lägg till dokument under **Dokument** eller med `vkb ingest MAPP`.")
     st.stop()
 
-kb = knowledge_base()
 counts = document_counts(kb.documents())
 
 with st.sidebar:
@@ -161,20 +165,18 @@ def show_hit(hit: Hit, *, nested: bool = False) -> None:
         if left.button("Lägg i utkast", key=f"add-{hit.chunk_id}", icon=":material/add:"):
             add_to_draft(quote_item(hit, citation))
         if middle.button("Fler liknande", key=f"sim-{hit.chunk_id}", icon=":material/travel_explore:"):
-            st.session_state["similar_of"] = (
-                None if st.session_state.get("similar_of") == hit.chunk_id else hit.chunk_id
-            )
+            session.similar_of = None if session.similar_of == hit.chunk_id else hit.chunk_id
         if source.button("Visa i källan", key=f"src-{hit.chunk_id}", icon=":material/description:"):
-            st.session_state["source_of"] = None if st.session_state.get("source_of") == hit.chunk_id else hit.chunk_id
+            session.source_of = None if session.source_of == hit.chunk_id else hit.chunk_id
         with right.popover("Citera", icon=":material/format_quote:"):
             st.caption("Kopiera med knappen i rutans hörn.")
             # Plain text for pasting: the reference's Markdown asterisks (the italic title) are dropped.
             st.code(f"”{citation.quote}”\n{citation.reference.replace('*', '')}", language=None, wrap_lines=True)
             if citation.ocr:
                 st.caption("OCR-tolkad text: sidan är skannad och texten maskinläst. Jämför citatet med sidan.")
-        if st.session_state.get("source_of") == hit.chunk_id:
+        if session.source_of == hit.chunk_id:
             show_source(hit)
-        if st.session_state.get("similar_of") == hit.chunk_id:
+        if session.similar_of == hit.chunk_id:
             st.markdown("**Fler avsnitt som liknar detta:**")
             for other in kb.similar(hit, k=3):
                 show_hit(other, nested=True)

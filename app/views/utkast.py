@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import catalogue, draft, knowledge_base_or_none, save_draft
-from app.ui import CSS, escape
-from catalogue.draft import OCR_MARK, to_docx, to_markdown, with_current_references
+from app.state import catalogue, draft, knowledge_base_or_none, save_draft, start_page
+from app.ui import escape
+from workspace import OCR_MARK, to_docx, to_markdown, with_current_references
 
 
 def set_title() -> None:
@@ -19,8 +19,7 @@ def set_note(key: str) -> None:
     save_draft()
 
 
-st.markdown(CSS, unsafe_allow_html=True)
-st.title("Utkast")
+start_page("Utkast")
 current = draft()
 
 # The widgets show the draft as it is now (another tab may have changed it); only a user's edit, through

@@ -11,10 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from catalogue import Catalogue
-from catalogue.draft import Draft, DraftItem, DraftStore
 from ingest import ingest_paths
 from kb import KnowledgeBase, load_settings
 from tests.conftest import REPO, SEED_CORPUS
+from workspace import Draft, DraftItem, DraftStore
 
 pytestmark = pytest.mark.slow
 PAGES = REPO / "app" / "views"

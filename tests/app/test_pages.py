@@ -9,10 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from catalogue import Catalogue
-from catalogue.draft import DraftItem
 from ingest import ingest_paths
 from kb import KnowledgeBase
 from tests.conftest import REPO, SEED_CORPUS
+from workspace import DraftItem
 
 pytestmark = pytest.mark.slow
 PAGES = REPO / "app" / "views"
@@ -99,7 +99,7 @@ def test_draft_reorders_and_saves_to_disk(seeded: None, tmp_path: Path) -> None:
     at = page("utkast")
     at.query_params["utkast"] = "ab" * 12
     items = [DraftItem("quote", f"k{n}", f"Titel {n}", f"Citat nummer {n}", [f"Ref {n}"]) for n in (1, 2)]
-    from catalogue.draft import Draft
+    from workspace import Draft
 
     at.session_state["draft:" + "ab" * 12] = Draft(items)
     at.run()
@@ -112,7 +112,7 @@ def test_draft_reorders_and_saves_to_disk(seeded: None, tmp_path: Path) -> None:
 
 
 def test_a_quote_read_by_ocr_carries_its_mark_on_the_draft_page_and_in_the_export(seeded: None) -> None:
-    from catalogue.draft import OCR_MARK, Draft
+    from workspace.draft import OCR_MARK, Draft
 
     at = page("utkast")
     at.query_params["utkast"] = "ef" * 12
@@ -209,6 +209,22 @@ def test_evidence_map_lists_the_records_of_a_clicked_cell(seeded: None) -> None:
     at.session_state["map_cell"] = gap
     at.run()
     assert any("Lucka" in w.value and "inte att insatsen saknar effekt" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("name", ["sok", "dokument"])
+def test_an_index_that_cannot_be_opened_is_one_swedish_message_without_the_path(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "en-fil"  # where the index folder should be: a file, so opening it fails
+    blocker.write_text("inte en mapp", encoding="utf-8")
+    monkeypatch.setenv("VKB_INDEX", str(blocker))
+    at = page(name).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Kunskapsbasen kunde inte öppnas. Ladda om sidan om en stund; om felet kvarstår, be den som sköter "
+        "vkb kontrollera inställningen VKB_INDEX (detaljerna finns i serverns logg)."
+    ]
+    assert str(blocker) not in html(at) and "Errno" not in html(at)
 
 
 def test_documents_page_lists_the_library(seeded: None) -> None:

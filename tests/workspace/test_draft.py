@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from catalogue import Catalogue
-from catalogue.draft import (
+from ingest import ingest_paths
+from kb import KnowledgeBase, Settings
+from tests.conftest import REPO, SEED_CORPUS, HashEmbedder, require_tesseract
+from workspace import (
     Draft,
     DraftItem,
     DraftStore,
@@ -17,9 +20,6 @@ from catalogue.draft import (
     to_markdown,
     with_current_references,
 )
-from ingest import ingest_paths
-from kb import KnowledgeBase, Settings
-from tests.conftest import REPO, SEED_CORPUS, HashEmbedder, require_tesseract
 
 CATALOGUE = Catalogue.load(REPO / "data" / "catalogue")
 DOC = "002_77bf05357181f093"  # a seed document the catalogue cites
@@ -157,7 +157,7 @@ def test_a_quote_from_a_scanned_page_keeps_its_ocr_mark_into_both_exports(
     from docx import Document
     from pypdf import PdfReader, PdfWriter
 
-    from catalogue.draft import OCR_MARK, quote_item
+    from workspace.draft import OCR_MARK, quote_item
 
     folder = tmp_path / "sidor"
     folder.mkdir()

@@ -29,9 +29,11 @@ from typing import Any, Literal
 
 from filelock import FileLock
 
+from catalogue import Catalogue
 from catalogue.references import source_reference
 from catalogue.schema import Intervention, KbSource
 from catalogue.xml_text import xml_safe
+from kb import Citation, DocumentLookup, Hit
 from kb.citations import reference as document_reference
 
 Kind = Literal["quote", "intervention"]
@@ -159,8 +161,8 @@ def merge(mine: Draft, theirs: Draft, base: Draft | None) -> Merged:
     return Merged(draft, added=len(added), removed=removed, changed=changed)
 
 
-def quote_item(hit: Any, citation: Any) -> DraftItem:
-    """A knowledge-base passage (a `kb.Hit` and its `kb.Citation`) as a draft item."""
+def quote_item(hit: Hit, citation: Citation) -> DraftItem:
+    """A knowledge-base passage and its citation as a draft item."""
     return DraftItem(
         kind="quote",
         key=f"{hit.doc_id}:{hit.char_start}:{hit.char_end}",
@@ -173,7 +175,7 @@ def quote_item(hit: Any, citation: Any) -> DraftItem:
     )
 
 
-def intervention_item(intervention: Intervention, registry: Any | None = None) -> DraftItem:
+def intervention_item(intervention: Intervention, registry: DocumentLookup | None = None) -> DraftItem:
     return DraftItem(
         kind="intervention",
         key=f"intervention:{intervention.id}",
@@ -185,7 +187,9 @@ def intervention_item(intervention: Intervention, registry: Any | None = None) -
     )
 
 
-def with_current_references(draft: Draft, kb: Any | None = None, catalogue: Any | None = None) -> Draft:
+def with_current_references(
+    draft: Draft, kb: DocumentLookup | None = None, catalogue: Catalogue | None = None
+) -> Draft:
     """The draft with each item's references resolved now, not when it was added: a document indexed
     after the item was added shows its proper reference. An item that cannot be resolved keeps its own."""
     items = []
@@ -195,7 +199,7 @@ def with_current_references(draft: Draft, kb: Any | None = None, catalogue: Any 
     return Draft(items, draft.title, draft.version)
 
 
-def _resolve(item: DraftItem, kb: Any | None, catalogue: Any | None) -> list[str] | None:
+def _resolve(item: DraftItem, kb: DocumentLookup | None, catalogue: Catalogue | None) -> list[str] | None:
     source = item.source or {}
     if "doc_id" in source and kb is not None:
         record = kb.document(source["doc_id"])
