@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -290,41 +289,10 @@ def run_app(
     for name, value in (("VKB_INDEX", index), ("VKB_MODEL", model), ("VKB_CHROMA_URL", chroma_url)):
         if value is not None:
             env[name] = str(value)
-    entry = Path(__file__).resolve().parent.parent / "app" / "Hem.py"
-    command = [
-        "streamlit",
-        "run",
-        str(entry),
-        "--server.address",
-        address,
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--client.toolbarMode",
-        "minimal",
-        # The same as .streamlit/config.toml, which Streamlit reads only when started from the checkout:
-        "--client.showErrorDetails",
-        "none",
-        "--server.maxUploadSize",
-        str(max(1, round(settings.max_file_mb))),
-    ]
     typer.echo(f"vkb: starting the app on http://{address}:{port} (Ctrl+C stops it)")
-    # Streamlit runs in this process, so a thread can open the index while its server starts.
-    os.environ.update(env)
-    threading.Thread(target=_prewarm_app, daemon=True).start()
-    from streamlit.web import cli as streamlit_cli
+    from vkb_cli.app_server import serve
 
-    sys.argv = command
-    streamlit_cli.main()
-
-
-def _prewarm_app() -> None:
-    from app.state import prewarm
-
-    prewarm()
+    serve(settings, address, port, env)
 
 
 if __name__ == "__main__":  # pragma: no cover
