@@ -181,3 +181,26 @@ def test_a_query_that_is_not_utf8_is_a_usage_error_in_every_mode_and_no_hits_sug
     lexical = runner.invoke(app, ["search", "qqxqzzyy", "--mode", "lexical"])
     assert lexical.exit_code == 0 and "No passages found" in lexical.stdout
     assert "--mode hybrid" in lexical.stdout and "--mode lexical" not in lexical.stdout
+
+
+def test_vkb_app_skips_streamlits_component_scan_and_file_watcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two start-up costs `vkb app` avoids are still where this Streamlit has them."""
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    from kb import load_settings
+    from vkb_cli.app_server import _skip_component_scan, streamlit_arguments
+
+    arguments = streamlit_arguments(load_settings(), "127.0.0.1", 8501)
+    assert arguments[arguments.index("--server.fileWatcherType") + 1] == "none"
+    monkeypatch.setattr(
+        BidiComponentManager, "discover_and_register_components", BidiComponentManager.discover_and_register_components
+    )
+    scanned: list[bool] = []
+    monkeypatch.setattr(
+        "streamlit.components.v2.manifest_scanner.scan_component_manifests", lambda: scanned.append(True) or []
+    )
+    BidiComponentManager().discover_and_register_components(start_file_watching=False)
+    assert scanned == [True]  # Streamlit's own method scans
+    _skip_component_scan()
+    BidiComponentManager().discover_and_register_components(start_file_watching=False)
+    assert scanned == [True]  # vkb's start-up does not
