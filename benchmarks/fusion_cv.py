@@ -56,13 +56,13 @@ except ImportError:  # run as a script from the benchmarks folder
 
 Result = dict[str, tuple[int | None, int]]
 
-DENSE_WEIGHTS = (0.2, 0.3, 0.5, 0.75, 1.0, 1.5)
+DENSE_WEIGHTS = (0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 TITLE_WEIGHTS = ("in-text", 0.0, 0.25, 0.5, 1.0)  # the title inside each chunk's text, or a field of this weight
 PROXIMITY_WEIGHTS = (0.1, 0.25, 0.5, 1.0)
 PROXIMITY_WINDOWS = (3, 8)
 DOCUMENT_GAMMAS = (0.1, 0.25, 0.5)
-BM25_K1 = (0.5, 0.8, 1.2, 1.6, 2.0)
-BM25_B = (0.4, 0.6, 0.75, 0.9)
+BM25_K1 = (0.0, 0.1, 0.2, 0.35, 0.5, 0.8, 1.2, 1.6)
+BM25_B = (0.4, 0.75)
 NORMALISED_DENSE_WEIGHTS = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5)  # a spread-scaled dense score runs to ~3-5
 
 
@@ -107,6 +107,17 @@ def cross_validate(runs: dict[str, Result], halves: list[list[str]], names: list
 
 def _no_cached_index(folder: Path) -> lexical.LexicalIndex:
     raise OSError("k1/b experiments rebuild the lexical index")
+
+
+def two_stage(runs: dict[str, Result], ids: list[str]) -> tuple[float, float, float]:
+    """(k1, b, dense weight): BM25's k1/b by the lexical ranking alone, then the dense weight of the
+    hybrid at that k1/b (each signal's own parameters on its own ranking, then the fusion)."""
+
+    def key(name: str) -> tuple[float, float]:
+        return mrr(runs[name], ids), recall10(runs[name], ids)
+
+    k1, b = max(((k1, b) for k1 in BM25_K1 for b in BM25_B), key=lambda p: key(f"lexical k1={p[0]} b={p[1]}"))
+    return k1, b, max(DENSE_WEIGHTS, key=lambda w: key(f"dense={w} k1={k1} b={b}"))
 
 
 def remedy_ranks(
@@ -186,7 +197,7 @@ def remedies(
 
     if "bm25 k1/b" in chosen:
         family = families.setdefault("bm25 k1/b", [])
-        load, save = search.LexicalIndex.load, search.Searcher._save_lexical
+        load, save, k1_b = search.LexicalIndex.load, search.Searcher._save_lexical, (lexical.K1, lexical.B)
         search.LexicalIndex.load = _no_cached_index  # type: ignore[method-assign]
         search.Searcher._save_lexical = staticmethod(lambda lexical, folder: None)  # type: ignore[method-assign]
         for k1 in BM25_K1:
@@ -198,7 +209,7 @@ def remedies(
                     runs[name] = remedy_ranks(kb, queries, Weights(dense=w))
                     family.append(name)
                 runs[f"lexical k1={k1} b={b}"] = remedy_ranks(kb, queries, Weights(), mode="lexical")
-        lexical.K1, lexical.B = 1.2, 0.75
+        lexical.K1, lexical.B = k1_b
         search.LexicalIndex.load, search.Searcher._save_lexical = load, save  # type: ignore[method-assign]
         kb.searcher._table = None
 
@@ -221,6 +232,17 @@ def remedies(
     def line(result: Result, ids: list[str]) -> str:
         return f"{recall10(result, ids):.2f}/{mrr(result, ids):.3f}"
 
+    if "bm25 k1/b" in chosen:
+        pooled: Result = {}
+        picks = []
+        for fit, test in ((0, 1), (1, 0)):
+            k1, b, w = two_stage(runs, halves[fit])
+            picks.append(f"k1={k1} b={b} dense={w}")
+            pooled.update({i: runs[f"dense={w} k1={k1} b={b}"][i] for i in halves[test]})
+        runs["k1/b two-stage CV"] = pooled
+        k1, b, w = two_stage(runs, all_ids)
+        two_stage_note = f"chose {picks[0]} | {picks[1]}; on all 40: k1={k1} b={b} dense={w}"
+
     print("\nremedies (R@10/MRR@10 on all 40; cross-validated = each half scored with the setting chosen on the other)")
     for mode in ("lexical", "dense"):
         print(
@@ -229,16 +251,23 @@ def remedies(
         )
     for label, names in families.items():
         best = max(names, key=lambda n: (mrr(runs[n], all_ids), recall10(runs[n], all_ids)))
-        pooled, chosen = cross_validate(runs, halves, names)
-        folds = [mrr(runs[c], halves[1 - f]) for f, c in enumerate(chosen)]
+        pooled, picked = cross_validate(runs, halves, names)
+        folds = [mrr(runs[c], halves[1 - f]) for f, c in enumerate(picked)]
         print(f"  {label:18} best on all {line(runs[best], all_ids)} ({best}); {len(names)} settings")
         print(
             f"  {'':18} CV {line(pooled, all_ids)} (fold means {statistics.mean(folds):.3f}); "
-            f"chose {chosen[0]!r} | {chosen[1]!r}"
+            f"chose {picked[0]!r} | {picked[1]!r}"
         )
         print(
             f"  {'':18} CV per kind "
             + "  ".join(f"{k} {line(pooled, [q.id for q in queries if q.kind == k])}" for k in kinds)
+        )
+    if "bm25 k1/b" in chosen:
+        cv = runs["k1/b two-stage CV"]
+        print(f"  {'k1/b two-stage':18} CV {line(cv, all_ids)}; {two_stage_note}")
+        print(
+            f"  {'':18} CV per kind "
+            + "  ".join(f"{k} {line(cv, [q.id for q in queries if q.kind == k])}" for k in kinds)
         )
 
 
