@@ -15,7 +15,7 @@ import numpy as np
 # the development queries (benchmarks/fusion_cv.py --remedies "bm25 k1/b"; README "Quality
 # evaluation"): a low k1 counts a term's presence far more than its repetition, which suits
 # ~100-word chunks and queries expanded with compound parts and synonyms (lexical MRR@10 0.71 at
-# k1=1.2, 0.76 at 0.5). b hardly matters on chunks of near-equal length.
+# k1=1.2, 0.75 at 0.5). b hardly matters on chunks of near-equal length.
 K1 = 0.5
 B = 0.75
 
