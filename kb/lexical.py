@@ -11,7 +11,12 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-K1 = 1.2
+# BM25's term-frequency saturation and length normalisation, chosen by 2-fold cross-validation on
+# the development queries (benchmarks/fusion_cv.py --remedies "bm25 k1/b"; README "Quality
+# evaluation"): a low k1 counts a term's presence far more than its repetition, which suits
+# ~100-word chunks and queries expanded with compound parts and synonyms (lexical MRR@10 0.71 at
+# k1=1.2, 0.75 at 0.5). b hardly matters on chunks of near-equal length.
+K1 = 0.5
 B = 0.75
 
 
@@ -64,6 +69,9 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
+        """The saved index; ValueError when it was built with other BM25 parameters (vkb then rebuilds it)."""
         chunk_ids = json.loads((folder / "chunk_ids.json").read_text(encoding="utf-8"))
         retriever = bm25s.BM25.load(str(folder)) if chunk_ids else None
+        if retriever is not None and (retriever.k1, retriever.b) != (K1, B):
+            raise ValueError(f"{folder} was built with k1={retriever.k1}, b={retriever.b} (now k1={K1}, b={B})")
         return cls(retriever, chunk_ids)
