@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 from platformdirs import user_data_dir
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kb.errors import UsageError
@@ -154,6 +155,16 @@ class Settings(BaseSettings):
         description="Folder of intervention records (one YAML file each). Default: the checkout's data/catalogue.",
     )
 
+    @field_validator("chroma_url")
+    @classmethod
+    def _a_server_url(cls, value: str | None) -> str | None:
+        """Checked with the other settings, so every command (`vkb app` too) refuses it before starting."""
+        if value:
+            url = urlparse(value)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise ValueError(f"chroma URL must look like http://host:port, got {value!r}")
+        return value or None
+
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given (non-None) values replaced, validated like the originals."""
         values = {k: v for k, v in overrides.items() if v is not None}
@@ -193,4 +204,6 @@ def settings_table() -> list[tuple[str, str, str, str]]:
 
 
 def _describe(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+    )

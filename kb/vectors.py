@@ -31,7 +31,6 @@ from kb.errors import UsageError
 from kb.layout import IndexLayout
 from kb.records import DocumentMetadata
 from kb.registry import Registry
-from kb.settings import SettingsError
 
 # HNSW parameters cannot be changed after the collection exists; chosen for recall at 100k+ vectors.
 HNSW = {"space": "cosine", "ef_construction": 200, "max_neighbors": 32, "ef_search": 128}
@@ -73,11 +72,9 @@ def make_client(index_dir: Path, chroma_url: str | None) -> Any:
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if chroma_url:
-        url = urlparse(chroma_url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise SettingsError(f"chroma URL must look like http://host:port, got {chroma_url!r}")
+        url = urlparse(chroma_url)  # its form was checked with the settings (kb.settings)
         return chromadb.HttpClient(
-            host=url.hostname,
+            host=url.hostname or "",  # never empty: the settings refuse a URL without a host
             port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
             settings=chroma_settings,

@@ -112,3 +112,17 @@ def test_every_vkb_error_carries_the_documented_exit_code() -> None:
     for error in errors:
         assert error.exit_code == (2 if issubclass(error, UsageError) else 1), error
         assert issubclass(error, (UsageError, InputError)), f"{error} is neither a usage nor an input error"
+
+
+def test_kbs_front_door_exports_every_name_it_lists_and_loads_each_on_first_use() -> None:
+    import subprocess
+    import sys
+
+    import kb
+
+    assert sorted(kb.__all__) == sorted(kb._HOME)
+    for name in kb.__all__:
+        assert getattr(kb, name) is getattr(__import__(kb._HOME[name], fromlist=[name]), name)
+    probe = "import sys, kb.settings, kb.errors; print([m for m in ('kb.search', 'kb.records', 'numpy') if m in sys.modules])"  # noqa: E501
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"  # the light parts load without the rest
