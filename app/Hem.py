@@ -9,13 +9,14 @@ import streamlit as st
 
 from app.errors import swedish
 from app.state import draft_id
+from app.ui import PAGE_ICON, PAGE_TITLE
 from kb import VkbError
 
 log = logging.getLogger("vkb.app")
 # Not "pages/": Streamlit would list that folder itself, with raw file names, before st.navigation runs.
 PAGES = Path(__file__).parent / "views"
 
-st.set_page_config(page_title="Vårdkompetensbasen", page_icon="📚", layout="wide")
+st.set_page_config(page_title=PAGE_TITLE, page_icon=PAGE_ICON, layout="wide")
 draft_id()  # every page keeps the draft's id in the address, so a reload finds the draft
 # (file and url_path, title, icon): every page has an explicit address, so deep links and bookmarks hold.
 VIEWS = (

@@ -7,6 +7,9 @@ import re
 from catalogue.vocabularies import COST, EVIDENCE, EVIDENCE_RANK, Vocabulary
 from kb.highlight import Snippet
 
+PAGE_TITLE = "Vårdkompetensbasen"
+PAGE_ICON = "📚"  # the browser tab's icon
+
 CSS = """
 <style>
 mark { background: #fde68a; padding: 0 .1em; border-radius: 2px; }

@@ -15,6 +15,7 @@ raises `IndexWriteError` (`DiskFull` for a full disk) and leaves the live versio
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +54,7 @@ class KnowledgeBase:
             chroma, registry, settings.collection, model_name=embedder.name, dimension=embedder.dimension
         )
         self._searcher: Searcher | None = None
+        self._searcher_made = threading.Lock()  # the app's sessions share one knowledge base
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> KnowledgeBase:
@@ -210,11 +212,12 @@ class KnowledgeBase:
     # --- searching --------------------------------------------------------------------------------
     @property
     def searcher(self) -> Searcher:
-        if self._searcher is None:
-            from kb.search import Searcher
+        with self._searcher_made:
+            if self._searcher is None:
+                from kb.search import Searcher
 
-            self._searcher = Searcher(self)
-        return self._searcher
+                self._searcher = Searcher(self)
+            return self._searcher
 
     def prepare_search(self) -> None:
         """Build the search snapshot of the live chunks (lexical index, vector copy) on disk now, so

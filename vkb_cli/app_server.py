@@ -1,7 +1,10 @@
 """`vkb app`: Streamlit's server for the app, started in this process.
 
-In-process, so a thread can open the index and read the search snapshot while the server starts
-(`app.state.prewarm`). Two things Streamlit does at start are skipped because vkb needs neither,
+In-process, so a thread can open the index and read the search snapshot (`app.state.prewarm`). The
+thread waits until the server listens: before that, its imports would only slow Streamlit's own
+(one interpreter lock), and after it they overlap with the browser loading the page's scripts,
+which a server cannot speed up (measured: the first page 0.5 s sooner).
+Two things Streamlit does at start are skipped because vkb needs neither,
 and together they were most of the time before the first page (see README, "The two models"):
 - its scan of every installed package's metadata for custom components (vkb has none; the venv
   holds ~170 packages, read one by one);
@@ -12,13 +15,16 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 from kb import Settings
 
 log = logging.getLogger("vkb.app")
+LISTEN_WAIT_S = 60.0  # how long the prewarm waits for the server; then it runs anyway
 ENTRY = Path(__file__).resolve().parent.parent / "app" / "Hem.py"
 
 
@@ -51,7 +57,7 @@ def streamlit_arguments(settings: Settings, address: str, port: int) -> list[str
 def serve(settings: Settings, address: str, port: int, env: dict[str, str]) -> None:
     """Run the app's server until it is stopped (Ctrl+C)."""
     os.environ.update(env)
-    threading.Thread(target=_prewarm, daemon=True).start()
+    threading.Thread(target=_prewarm, args=(address, port), daemon=True).start()
     _skip_component_scan()
     from streamlit.web import cli as streamlit_cli
 
@@ -59,7 +65,23 @@ def serve(settings: Settings, address: str, port: int, env: dict[str, str]) -> N
     streamlit_cli.main()
 
 
-def _prewarm() -> None:
+def listening(address: str, port: int, timeout: float) -> bool:
+    """Whether a server accepts connections on the port within `timeout` seconds (polled)."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+
+def _prewarm(address: str, port: int) -> None:
+    if not listening(address, port, LISTEN_WAIT_S):
+        log.info("the server did not listen within %.0f s; preparing the first page anyway", LISTEN_WAIT_S)
     from app.state import prewarm
 
     prewarm()

@@ -6,7 +6,6 @@ Exit codes: 0 success; 1 some input failed (the rest was processed); 2 usage or 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from kb.document_filters import Filters
+from vkb_cli.app_command import run_app
 from vkb_cli.catalogue_cli import catalogue_app
 from vkb_cli.errors import VkbGroup, fail
 from vkb_cli.filter_options import with_document_filters
@@ -25,6 +25,7 @@ from vkb_cli.render import (
     print_page_evaluation,
     print_settings,
 )
+from vkb_cli.settings_options import ChromaOption, IndexOption, ModelOption
 
 app = typer.Typer(
     cls=VkbGroup,
@@ -36,10 +37,6 @@ app = typer.Typer(
 )
 
 app.add_typer(catalogue_app, name="catalogue")
-
-IndexOption = Annotated[Path | None, typer.Option("--index", help="Index folder (env VKB_INDEX).")]
-ModelOption = Annotated[str | None, typer.Option("--model", help="Embedding model (env VKB_MODEL).")]
-ChromaOption = Annotated[str | None, typer.Option("--chroma-url", help="Chroma server URL (env VKB_CHROMA_URL).")]
 
 
 def utf8_text(value: str, what: str) -> str:
@@ -273,26 +270,7 @@ def settings(
     print_settings(current)
 
 
-@app.command("app")
-def run_app(
-    index: IndexOption = None,
-    model: ModelOption = None,
-    chroma_url: ChromaOption = None,
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
-    address: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
-) -> None:
-    """Start the browser app (Streamlit) on http://ADDRESS:PORT."""
-    from kb import load_settings
-
-    settings = load_settings(index=index, model=model, chroma_url=chroma_url)  # fail early on bad settings
-    env = dict(os.environ)
-    for name, value in (("VKB_INDEX", index), ("VKB_MODEL", model), ("VKB_CHROMA_URL", chroma_url)):
-        if value is not None:
-            env[name] = str(value)
-    typer.echo(f"vkb: starting the app on http://{address}:{port} (Ctrl+C stops it)")
-    from vkb_cli.app_server import serve
-
-    serve(settings, address, port, env)
+app.command("app")(run_app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,8 +36,14 @@ if not status.documents:
     st.warning("Kunskapsbasen är tom. Lägg till dokument under **Dokument** eller med `vkb ingest MAPP`.")
     st.stop()
 
-counts = document_counts(kb.documents())
+# The search box is drawn before the filters: the browser shows each widget as soon as its script has
+# loaded, so on a first visit the box is ready while the sidebar is still being drawn.
+query = st.text_input(
+    "Sökfråga", key="q", placeholder="t.ex. hur kan vi locka tillbaka sjuksköterskor som lämnat yrket?"
+)
+grouped = st.toggle("Gruppera efter aktörskategori (vad sa regioner, kommuner, fack …)", key="group")
 
+counts = document_counts(kb.documents())
 with st.sidebar:
     st.header("Filter")
     chosen = {
@@ -60,10 +66,6 @@ with st.sidebar:
     mode = st.radio("Sökläge", list(MODES), format_func=MODES.__getitem__, key="f_mode")
     k = st.slider("Antal träffar", 5, 50, 10, step=5, key="f_k")
 
-query = st.text_input(
-    "Sökfråga", key="q", placeholder="t.ex. hur kan vi locka tillbaka sjuksköterskor som lämnat yrket?"
-)
-grouped = st.toggle("Gruppera efter aktörskategori (vad sa regioner, kommuner, fack …)", key="group")
 
 narrowed = year_range is not None and (year_range[0] > years[0] or year_range[1] < years[-1])
 bounds = {YEARS.low: year_range[0], YEARS.high: year_range[1]} if narrowed and year_range else {}

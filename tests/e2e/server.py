@@ -58,7 +58,7 @@ def serve(index: Path, logs: Path, catalogue: Path = REPO / "data" / "catalogue"
     log_path = logs / "streamlit.log"
     log = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "vkb_cli.main", "app", "--index", str(index), "--port", str(port)],
+        [sys.executable, "-m", "vkb_cli", "app", "--index", str(index), "--port", str(port)],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -30,7 +30,7 @@ def test_vkb_app_serves_the_search_page_and_stops_on_ctrl_c(real_kb: KnowledgeBa
     log_path = tmp_path / "app.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "vkb_cli.main", "app", "--index", index, "--port", str(port)],
+            [sys.executable, "-m", "vkb_cli", "app", "--index", index, "--port", str(port)],
             cwd=REPO, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
