@@ -3,9 +3,10 @@
 In-process, so a thread can open the index and read the search snapshot (`app.state.prewarm`). The
 thread waits until the server listens: before that, its imports would only slow Streamlit's own
 (one interpreter lock), and after it they overlap with the browser loading the page's scripts,
-which a server cannot speed up (measured: the first page 0.5 s sooner).
-Two things Streamlit does at start are skipped because vkb needs neither,
-and together they were most of the time before the first page (see README, "The two models"):
+which a server cannot speed up (README, run 4: with the light `vkb app` command, the first page
+0.1-0.4 s sooner in alternating runs). Two things Streamlit does at start are skipped because vkb
+needs neither, and together they were most of the time before the first page (README, "The two
+models"):
 - its scan of every installed package's metadata for custom components (vkb has none; the venv
   holds ~170 packages, read one by one);
 - watching the app's source files for changes (a development convenience: `fileWatcherType none`).
