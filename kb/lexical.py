@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
 from pathlib import Path
 
 import bm25s
 import numpy as np
+
+from kb.temp_files import private_name
 
 # BM25's term-frequency saturation and length normalisation, chosen by 2-fold cross-validation on
 # the development queries (benchmarks/fusion_cv.py --remedies "bm25 k1/b"; README "Quality
@@ -52,7 +52,7 @@ class LexicalIndex:
     def save(self, folder: Path) -> None:
         """Write the index to a temporary folder of this process and rename it into place: readers never
         see a half-written index, and processes saving the same generation at once do not mix files."""
-        tmp = folder.with_name(f"{folder.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        tmp = folder.with_name(private_name(folder.name))
         try:
             tmp.mkdir(parents=True)
             if self._retriever is not None:

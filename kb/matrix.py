@@ -14,13 +14,13 @@ Building a new generation copies the rows of chunks that did not change and fetc
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
+
+from kb.temp_files import private_name, sweep
 
 FILE = "vectors.f32.npy"
 IDS = "vector_ids.json"
@@ -69,8 +69,8 @@ class VectorMatrix:
         """Write the copy beside any old one and move it into place (processes may save the same
         generation at once: each writes its own temporary files)."""
         folder.mkdir(parents=True, exist_ok=True)
-        token = f".{os.getpid()}-{secrets.token_hex(4)}.tmp"
-        tmp, tmp_ids = folder / (FILE + token), folder / (IDS + token)
+        sweep(folder)  # what a killed save left
+        tmp, tmp_ids = folder / private_name(FILE), folder / private_name(IDS)
         try:
             with tmp.open("wb") as handle:
                 np.save(handle, np.asarray(self.vectors, dtype=np.float32))

@@ -30,6 +30,7 @@ from kb.lexical import LexicalIndex
 from kb.matrix import VectorMatrix
 from kb.records import Chunk, DocumentRecord
 from kb.signals import SIGNALS, QueryContext, Scores, Signal, SignalFactory
+from kb.temp_files import sweep
 from kb.vectors import ModelMismatch
 
 __all__ = [
@@ -155,9 +156,10 @@ class Searcher:
     def _save_lexical(lexical: LexicalIndex, folder: Path) -> None:
         try:
             lexical.save(folder)
-            for old in folder.parent.iterdir():
+            for old in folder.parent.iterdir():  # older generations; other processes' saves stay
                 if old.name != folder.name and not old.name.endswith(".tmp"):
                     shutil.rmtree(old, ignore_errors=True)
+            sweep(folder.parent)  # saves of processes that were killed
         except OSError:
             pass  # a read-only index folder: the index still works, it is rebuilt per process
 
