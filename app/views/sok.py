@@ -36,8 +36,8 @@ if not status.documents:
     st.warning("Kunskapsbasen är tom. Lägg till dokument under **Dokument** eller med `vkb ingest MAPP`.")
     st.stop()
 
-# The search box is drawn before the filters: the browser shows each widget as soon as its script has
-# loaded, so on a first visit the box is ready while the sidebar is still being drawn.
+# The search box is drawn before the filters, as what a visitor needs first (on a first visit the two
+# appeared within 0.02 s of each other: model_bench's search box and whole page).
 query = st.text_input(
     "Sökfråga", key="q", placeholder="t.ex. hur kan vi locka tillbaka sjuksköterskor som lämnat yrket?"
 )
