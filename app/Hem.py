@@ -27,12 +27,27 @@ VIEWS = (
     ("utkast", "Utkast", ":material/edit_note:"),
     ("dokument", "Dokument", ":material/folder_open:"),
 )
-navigation = st.navigation(
-    [
-        st.Page(PAGES / f"{name}.py", title=title, icon=icon, url_path=name, default=name == "sok")
-        for name, title, icon in VIEWS
-    ]
-)
+HOME = "sok"  # the page at the app's root address
+views = [
+    st.Page(
+        PAGES / f"{name}.py",
+        title=title,
+        icon=icon,
+        url_path=f"{name}-start" if name == HOME else name,  # (unused for the default page, but unique)
+        default=name == HOME,
+    )
+    for name, title, icon in VIEWS
+]
+
+
+def _to_home() -> None:
+    st.switch_page(views[0])
+
+
+# The default page is served at the root address, never at its own name: "/sok" (typed, or an old
+# bookmark) showed Streamlit's English "Page not found" over a page that could not be used until it
+# was closed. A hidden page at that address sends the visitor to Sök (the draft id goes along).
+navigation = st.navigation([*views, st.Page(_to_home, title="Sök", url_path=HOME, visibility="hidden")])
 try:
     navigation.run()
 except VkbError as error:  # an error vkb knows: its Swedish message, the details in the server log

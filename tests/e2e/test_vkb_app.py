@@ -4,6 +4,7 @@ starts, the search page in a real browser, Ctrl+C stops it."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -45,6 +46,14 @@ def test_vkb_app_serves_the_search_page_and_stops_on_ctrl_c(real_kb: KnowledgeBa
                 box.fill("vidareutbildning till specialistsjuksköterska")
                 box.press("Enter")
                 expect(page.get_by_text("Lägg i utkast").first).to_be_visible(timeout=60_000)
+                draft = re.search(r"utkast=([0-9a-f]+)", page.url)
+                assert draft is not None
+                # The search page's own name, as typed or bookmarked: the search page at the root
+                # address with the same draft, not Streamlit's "Page not found" over it.
+                page.goto(f"{url}/sok?utkast={draft.group(1)}")
+                expect(page.get_by_label("Sökfråga")).to_be_editable(timeout=60_000)
+                assert re.fullmatch(rf"{re.escape(url)}/\?utkast={draft.group(1)}", page.url), page.url
+                assert page.get_by_text("Page not found").count() == 0
                 browser.close()
         finally:
             process.send_signal(signal.SIGINT)  # Ctrl+C
