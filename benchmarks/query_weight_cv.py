@@ -61,6 +61,24 @@ def held_out(runs: dict[Setting, Result], settings: list[Setting], halves: list[
     return pooled
 
 
+def repeated_two_fold(
+    runs: dict[Setting, Result], families: dict[str, list[Setting]], ids: list[str], splits: int
+) -> dict[str, list[float]]:
+    """Each family's held-out MRR@10 over `splits` random half-splits of the queries (repeated 2-fold CV)."""
+    rng = random.Random(7)
+    scores: dict[str, list[float]] = {name: [] for name in families}
+    for _ in range(splits):
+        shuffled = ids[:]
+        rng.shuffle(shuffled)
+        split = [shuffled[: len(ids) // 2], shuffled[len(ids) // 2 :]]
+        for name, family in families.items():
+            scores[name].append(mrr(held_out(runs, family, split), ids))
+    for name, values in scores.items():
+        mean, spread = statistics.mean(values), statistics.stdev(values)
+        print(f"{name:16} repeated 2-fold CV ({splits} splits) MRR@10 {mean:.4f} ± {spread:.4f}")
+    return scores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, required=True)
@@ -81,17 +99,7 @@ def main() -> None:
     for name, family in (("plain", plain), ("query-dependent", weighted)):
         pooled = held_out(runs, family, halves)
         print(f"{name:16} fixed split CV R@10 {recall10(pooled, ids):.2f} MRR@10 {mrr(pooled, ids):.4f}")
-    rng = random.Random(7)
-    scores: dict[str, list[float]] = {"plain": [], "query-dependent": []}
-    for _ in range(args.splits):
-        shuffled = ids[:]
-        rng.shuffle(shuffled)
-        split = [shuffled[: len(ids) // 2], shuffled[len(ids) // 2 :]]
-        scores["plain"].append(mrr(held_out(runs, plain, split), ids))
-        scores["query-dependent"].append(mrr(held_out(runs, weighted, split), ids))
-    for name, values in scores.items():
-        mean, spread = statistics.mean(values), statistics.stdev(values)
-        print(f"{name:16} repeated 2-fold CV ({args.splits} splits) MRR@10 {mean:.4f} ± {spread:.4f}")
+    scores = repeated_two_fold(runs, {"plain": plain, "query-dependent": weighted}, ids, args.splits)
     better = sum(w > p for w, p in zip(scores["query-dependent"], scores["plain"], strict=True))
     print(f"query-dependent better than plain in {better} of {args.splits} splits")
     kb.close()

@@ -13,7 +13,9 @@ How the index is built (printed again in the output):
 Everything else is vkb's own write and read path (registry, Chroma, lexical index, `kb.search`).
 
 Raw parts measured in the same run: query encoding; `collection.query` top-100 (and with a Chroma
-`where` filter, the slow path vkb avoids); the lexical index alone (query analysis + BM25 + top-k).
+`where` filter, the slow path vkb avoids); the lexical index alone (query analysis + BM25 + top-k);
+with the e5 model the query's latent terms (the engine's sparse pass) and their scores over every
+chunk + top-k. A synthetic chunk's latent terms are its source chunks' terms max-pooled.
 Targets (2 cores): hybrid p95 <= 150 ms and <= 1.3 x the sum of its parts, filtered queries included.
 """
 
@@ -34,7 +36,9 @@ import numpy as np
 
 from ingest import ingest_paths
 from kb import KnowledgeBase, load_embedder, load_settings
+from kb.embedding import LatentEncoder
 from kb.fusion import top_k
+from kb.latent_terms import PASSAGE_TERMS, LatentTerms
 from kb.records import Chunk, DocumentContent, DocumentMetadata
 from kb.search import Filters
 from kb.vocabulary import DOC_TYPES, STAKEHOLDERS
@@ -99,8 +103,8 @@ def folder_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
 
 
-def real_material(corpus: Path, index: Path) -> tuple[list[tuple[str, int]], np.ndarray]:
-    """Sentences of the corpus (with the row of their chunk) and the chunks' real vectors."""
+def real_material(corpus: Path, index: Path) -> tuple[list[tuple[str, int]], np.ndarray, list[LatentTerms | None]]:
+    """Sentences of the corpus (with the row of their chunk), the chunks' real vectors and latent terms."""
     embedder = load_embedder(load_settings())
     kb = KnowledgeBase.open(load_settings(index=index), embedder=embedder)
     ingest_paths([corpus], kb, progress=False)
@@ -108,6 +112,8 @@ def real_material(corpus: Path, index: Path) -> tuple[list[tuple[str, int]], np.
     got = kb.vectors.collection.get(ids=table.chunk_ids, include=["embeddings"])
     vector_of = dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32), strict=True))
     vectors = np.stack([vector_of[cid] for cid in table.chunk_ids])
+    terms_of = kb.registry.terms(table.chunk_ids)
+    terms = [terms_of.get(cid) for cid in table.chunk_ids]
     sentences = [
         (s.strip(), row)
         for row, chunk in enumerate(table.chunks)
@@ -115,11 +121,31 @@ def real_material(corpus: Path, index: Path) -> tuple[list[tuple[str, int]], np.
         if len(s.split()) >= 4
     ]
     kb.close()
-    return sentences, vectors
+    return sentences, vectors, terms
+
+
+def pooled_terms(sources: list[LatentTerms | None]) -> LatentTerms | None:
+    """A synthetic chunk's latent terms: its sources' features max-pooled (as the head pools tokens),
+    the strongest `PASSAGE_TERMS` kept."""
+    present = [t for t in sources if t is not None]
+    if not present:
+        return None
+    best: dict[int, float] = {}
+    for terms in present:
+        for feature, weight in zip(terms.features.tolist(), terms.weights.tolist(), strict=True):
+            best[feature] = max(weight, best.get(feature, 0.0))
+    features = np.fromiter(best, dtype=np.int64, count=len(best))
+    weights = np.fromiter(best.values(), dtype=np.float32, count=len(best))
+    return LatentTerms.strongest(features, weights, PASSAGE_TERMS)
 
 
 def build(
-    kb: KnowledgeBase, sentences: list[tuple[str, int]], vectors: np.ndarray, n_chunks: int, per_doc: int
+    kb: KnowledgeBase,
+    sentences: list[tuple[str, int]],
+    vectors: np.ndarray,
+    terms: list[LatentTerms | None],
+    n_chunks: int,
+    per_doc: int,
 ) -> float:
     """Write `n_chunks` synthetic chunks in documents of `per_doc` chunks; returns seconds."""
     rng = random.Random(7)
@@ -127,13 +153,14 @@ def build(
     started = time.perf_counter()
     n_docs = n_chunks // per_doc
     for d in range(n_docs):
-        texts, vecs = [], []
+        texts, vecs, made = [], [], []
         for _ in range(per_doc):
             picked = [sentences[rng.randrange(len(sentences))] for _ in range(rng.randint(3, 7))]
             texts.append(" ".join(s for s, _ in picked))
             mean = vectors[[row for _, row in picked]].mean(axis=0)
             mean = mean + noise.normal(0.0, 0.35 / np.sqrt(len(mean)), len(mean)).astype(np.float32)
             vecs.append(mean / np.linalg.norm(mean))
+            made.append(pooled_terms([terms[row] for _, row in picked]))
         text = "\n\n".join(texts)
         chunks, position = [], 0
         for i, chunk_text in enumerate(texts):
@@ -156,6 +183,7 @@ def build(
             fingerprint=f"syn{d}",
             chunks=chunks,
             embeddings=np.stack(vecs),
+            terms=[t for t in made if t is not None] if all(t is not None for t in made) else None,
         )
         if (d + 1) % max(1, n_docs // 10) == 0:
             rate = (d + 1) * per_doc / (time.perf_counter() - started)
@@ -182,7 +210,7 @@ def main() -> None:
 
     print(f"cores: {os.cpu_count()}; {len(QUERIES)} queries x {args.rounds} rounds per figure (after a warm-up)")
     with tempfile.TemporaryDirectory(prefix="vkb-search-bench-") as scratch:
-        sentences, vectors = real_material(args.corpus, Path(scratch) / "real")
+        sentences, vectors, terms = real_material(args.corpus, Path(scratch) / "real")
         print(f"real material: {len(vectors)} encoded corpus chunks, {len(sentences)} sentences to resample")
         print(
             "synthetic chunks: 3-7 resampled corpus sentences each; vectors = mean of the real vectors of their "
@@ -196,7 +224,7 @@ def main() -> None:
         if args.reuse and kb.vectors.count():
             print(f"reusing the index in {index} ({kb.vectors.count()} chunks)")
         else:
-            seconds = build(kb, sentences, vectors, args.chunks, args.per_doc)
+            seconds = build(kb, sentences, vectors, terms, args.chunks, args.per_doc)
             rate = args.chunks / seconds
             print(f"write path: {args.chunks} chunks in {seconds:.0f} s ({rate:.0f} chunks/s, no encoding)")
             figures["write_seconds"], figures["write_chunks_per_s"] = seconds, rate
@@ -245,17 +273,27 @@ def main() -> None:
         print(row("collection.query top-100, where stakeholder", chroma_where))
         print(row("exact top-100 over the vector copy (vkb's dense path)", exact))
         print(row("lexical index alone (analysis + BM25 + top-k)", lexical))
+        latent_encode: list[float] = [0.0]
+        latent_part: list[float] = [0.0]
+        if isinstance(embedder, LatentEncoder) and table.latent is not None:
+            latent_encode = measure(embedder.query_terms, args.rounds)
+            query_terms = {q: embedder.query_terms(q) for q in QUERIES}
+            matrix = table.latent
+            latent_part = measure(lambda q: top_k(matrix.scores(query_terms[q]), 100), args.rounds)
+            print(row("query latent terms (engine)", latent_encode))
+            print(row("latent terms alone (scores + top-k)", latent_part))
+        latent = percentile(latent_encode, 95) + percentile(latent_part, 95)
         # The target's parts count Chroma's HNSW query; vkb's own dense path is the exact product, so
         # the ratio is printed against both.
         own_parts = {
             "lexical": percentile(lexical, 95),
             "dense": percentile(encode, 95) + percentile(exact, 95),
-            "hybrid": percentile(lexical, 95) + percentile(encode, 95) + percentile(exact, 95),
+            "hybrid": percentile(lexical, 95) + percentile(encode, 95) + percentile(exact, 95) + latent,
         }
         parts = {
             "lexical": percentile(lexical, 95),
             "dense": percentile(encode, 95) + percentile(chroma, 95),
-            "hybrid": percentile(lexical, 95) + percentile(encode, 95) + percentile(chroma, 95),
+            "hybrid": percentile(lexical, 95) + percentile(encode, 95) + percentile(chroma, 95) + latent,
         }
 
         print("\nkb.search (k=10), p95 vs the sum of its parts' p95 (with Chroma's query; with the exact product)")
@@ -273,7 +311,15 @@ def main() -> None:
         kb.close()
         print(f"\npeak memory (RSS): {peak_rss_mb():.0f} MB")
         figures["peak_rss_mb"] = peak_rss_mb()
-        named = {"encode": encode, "chroma": chroma, "chroma_where": chroma_where, "exact": exact, "lexical": lexical}
+        named = {
+            "encode": encode,
+            "chroma": chroma,
+            "chroma_where": chroma_where,
+            "exact": exact,
+            "lexical": lexical,
+            "latent_encode": latent_encode,
+            "latent": latent_part,
+        }
         figures["parts"] = {name: percentile(samples, 95) for name, samples in named.items()}
         if args.json:
             args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 from tqdm import tqdm
 
 from ingest.budget import Budget
@@ -43,6 +42,7 @@ from ingest.metadata import (
     resolve_metadata,
 )
 from ingest.readers import READERS, is_supported, read_document
+from kb import EncodedPassages
 from kb.diskspace import IndexWriteError
 from kb.knowledge_base import KnowledgeBase
 from kb.records import Chunk
@@ -238,7 +238,7 @@ def _ingest_one(
             count_tokens=kb.embedder.count_tokens,
         )
         embed_started = time.perf_counter()
-        embeddings = _embed(kb, chunks, budget, notify)
+        encoded = _embed(kb, chunks, budget, notify)
         report.seconds_embedding += time.perf_counter() - embed_started
         kb.replace_document(
             metadata,
@@ -246,7 +246,8 @@ def _ingest_one(
             abs_path=str(path),
             fingerprint=fingerprint,
             chunks=chunks,
-            embeddings=embeddings,
+            embeddings=encoded.embeddings,
+            terms=encoded.terms,
         )
         pages = extracted.page_count or max(1.0, len(extracted.text) / CHARS_PER_PAGE)
         return FileOutcome(
@@ -288,9 +289,9 @@ def _notifier(
 
 def _embed(
     kb: KnowledgeBase, chunks: Sequence[Chunk], budget: Budget, notify: Callable[[int, int], None]
-) -> np.ndarray:
-    """The chunks' vectors, one batch at a time: the time budget is checked before each batch and
-    progress reported after it."""
+) -> EncodedPassages:
+    """The chunks' vectors (and latent terms), one batch at a time: the time budget is checked before
+    each batch and progress reported after it."""
     size = kb.settings.batch_size
     parts = [kb.embed_chunks([])]
     notify(0, len(chunks))
@@ -298,7 +299,7 @@ def _embed(
         budget.check_time()
         parts.append(kb.embed_chunks(chunks[start : start + size]))
         notify(min(start + size, len(chunks)), len(chunks))
-    return np.vstack(parts)
+    return EncodedPassages.join(parts, kb.embedder.dimension)
 
 
 def _fingerprint(path: Path, explicit: list[dict[str, object]], signature: str) -> str:

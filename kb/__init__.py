@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from kb.citations import Citation, Context
     from kb.diskspace import DiskFull, IndexWriteError
     from kb.document_filters import Filters, SearchError, UnknownFilterValue
-    from kb.embedding import Embedder, ModelUnavailable, load_embedder
+    from kb.embedding import Embedder, EncodedPassages, ModelUnavailable, load_embedder
     from kb.errors import InputError, UsageError, VkbError
     from kb.hits import Hit, HitGroup, group_by_document, group_by_stakeholder
     from kb.knowledge_base import IndexBusy, KnowledgeBase, open_documents
@@ -28,7 +28,7 @@ _MODULES = {
     "kb.citations": ("Citation", "Context"),
     "kb.diskspace": ("DiskFull", "IndexWriteError"),
     "kb.document_filters": ("Filters", "SearchError", "UnknownFilterValue"),
-    "kb.embedding": ("Embedder", "ModelUnavailable", "load_embedder"),
+    "kb.embedding": ("Embedder", "EncodedPassages", "ModelUnavailable", "load_embedder"),
     "kb.errors": ("InputError", "UsageError", "VkbError"),
     "kb.hits": ("Hit", "HitGroup", "group_by_document", "group_by_stakeholder"),
     "kb.knowledge_base": ("IndexBusy", "KnowledgeBase", "open_documents"),
@@ -64,6 +64,7 @@ __all__ = [  # the names of _MODULES (tests/test_layering.py checks that they ag
     "DocumentMetadata",
     "DocumentRecord",
     "Embedder",
+    "EncodedPassages",
     "Filters",
     "Hit",
     "HitGroup",

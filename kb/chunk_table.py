@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kb.document_filters import Filters, allowed_values
+from kb.latent_terms import LatentMatrix
 from kb.lexical import LexicalIndex
 from kb.matrix import VectorMatrix
 from kb.records import Chunk, DocumentRecord
@@ -28,6 +29,7 @@ class ChunkTable:
     lexical: LexicalIndex  # headings and text of each chunk
     matrix: VectorMatrix
     titles: LexicalIndex | None = None  # one row per document: its title, a lighter field of every chunk
+    latent: LatentMatrix | None = None  # each chunk's latent terms (models that make them)
     row_of: dict[str, int] = field(default_factory=dict)
     span_list: list[tuple[str, int, int]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)

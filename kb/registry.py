@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.latent_terms import LatentTerms
 from kb.records import Chunk, DocumentContent, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
 
 SCHEMA = """
@@ -56,7 +57,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     char_end INTEGER NOT NULL,
     heading TEXT NOT NULL,
     text TEXT NOT NULL,
-    vector BLOB
+    vector BLOB,
+    terms BLOB
 );
 CREATE INDEX IF NOT EXISTS chunks_doc_version ON chunks(doc_id, version);
 CREATE TABLE IF NOT EXISTS pending (doc_id TEXT NOT NULL, version TEXT NOT NULL, PRIMARY KEY (doc_id, version));
@@ -109,6 +111,7 @@ class Registry:
             if "ocr_pages" not in documents:  # a registry from before OCR: pages read by OCR, per document
                 self._conn.execute("ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]'")
         self._has_vectors = "vector" in columns  # False for an index made before vectors were kept here
+        self._has_terms = "terms" in columns  # False for an index made before latent terms
 
     def close(self) -> None:
         with self._lock:
@@ -152,19 +155,28 @@ class Registry:
 
     # --- writing ----------------------------------------------------------------------------------
     def stage_chunks(
-        self, doc_id: str, version: str, chunks: Sequence[Chunk], vectors: np.ndarray | None = None
+        self,
+        doc_id: str,
+        version: str,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray | None = None,
+        terms: Sequence[LatentTerms] | None = None,
     ) -> None:
-        """Record a not-yet-live version, its chunks and their vectors (replacing any earlier attempt at it)."""
+        """Record a not-yet-live version, its chunks, their vectors and latent terms (replacing any
+        earlier attempt at it)."""
         if vectors is not None and len(vectors) != len(chunks):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        if terms is not None and len(terms) != len(chunks):
+            raise ValueError(f"{len(chunks)} chunks but {len(terms)} latent terms")
         self.ensure_vector_column()
         blobs = [vector_blob(v) for v in vectors] if vectors is not None else [None] * len(chunks)
+        term_blobs = [t.to_blob() for t in terms] if terms is not None else [None] * len(chunks)
         with self._transaction() as conn:
             conn.execute("INSERT OR IGNORE INTO pending (doc_id, version) VALUES (?, ?)", (doc_id, version))
             conn.execute("DELETE FROM chunks WHERE doc_id = ? AND version = ?", (doc_id, version))
             conn.executemany(
                 "INSERT INTO chunks (chunk_id, doc_id, version, ordinal, page, char_start, char_end, heading, text,"
-                " vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " vector, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         chunk_id(doc_id, version, c.ordinal),
@@ -177,8 +189,9 @@ class Registry:
                         json.dumps(list(c.heading_path), ensure_ascii=False),
                         c.text,
                         blob,
+                        term_blob,
                     )
-                    for c, blob in zip(chunks, blobs, strict=True)
+                    for c, blob, term_blob in zip(chunks, blobs, term_blobs, strict=True)
                 ],
             )
 
@@ -252,14 +265,48 @@ class Registry:
 
     # --- vectors ----------------------------------------------------------------------------------
     def ensure_vector_column(self) -> None:
-        """Add the vector column to an index made before vectors were kept here (a writer's first step)."""
-        if self._has_vectors:
+        """Add the vector and latent-terms columns to an index made before they were kept here (a
+        writer's first step)."""
+        if self._has_vectors and self._has_terms:
             return
         with self._transaction() as conn:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(chunks)")}
             if "vector" not in columns:
                 conn.execute("ALTER TABLE chunks ADD COLUMN vector BLOB")
-        self._has_vectors = True
+            if "terms" not in columns:
+                conn.execute("ALTER TABLE chunks ADD COLUMN terms BLOB")
+        self._has_vectors = self._has_terms = True
+
+    def _terms_column(self) -> bool:
+        if not self._has_terms:
+            with self._lock:
+                self._has_terms = any(row[1] == "terms" for row in self._conn.execute("PRAGMA table_info(chunks)"))
+        return self._has_terms
+
+    def terms(self, chunk_ids: Sequence[str]) -> dict[str, LatentTerms]:
+        """The stored latent terms of these chunks (chunks without them are left out)."""
+        if not chunk_ids or not self._terms_column():
+            return {}
+        return {cid: LatentTerms.from_blob(blob) for cid, blob in self._blobs("terms", chunk_ids)}
+
+    def _blobs(self, column: str, chunk_ids: Sequence[str]) -> list[tuple[str, bytes]]:
+        """(chunk_id, blob) of these chunks whose `column` (vector, terms) is set."""
+        found: list[tuple[str, bytes]] = []
+        with self._lock:
+            for start in range(0, len(chunk_ids), 500):
+                batch = list(chunk_ids[start : start + 500])
+                marks = ",".join("?" * len(batch))
+                found += self._conn.execute(
+                    f"SELECT chunk_id, {column} FROM chunks WHERE {column} IS NOT NULL AND chunk_id IN ({marks})", batch
+                ).fetchall()
+        return found
+
+    def missing_terms(self) -> int:
+        """How many live chunks have no latent terms (an index made before them, or by another model)."""
+        with self._lock:
+            if not self._terms_column():
+                return len(self._conn.execute(_LIVE_IDS).fetchall())
+            return len(self._conn.execute(_LIVE_IDS + " WHERE c.terms IS NULL").fetchall())
 
     def _vector_column(self) -> bool:
         """Whether chunks have a vector column (looked up again while not: another process may add it)."""
@@ -276,16 +323,7 @@ class Registry:
         """The stored vectors of these chunks (chunks without one are left out)."""
         if not chunk_ids or not self._vector_column():
             return {}
-        found: dict[str, np.ndarray] = {}
-        with self._lock:
-            for start in range(0, len(chunk_ids), 500):
-                batch = list(chunk_ids[start : start + 500])
-                marks = ",".join("?" * len(batch))
-                rows = self._conn.execute(
-                    f"SELECT chunk_id, vector FROM chunks WHERE vector IS NOT NULL AND chunk_id IN ({marks})", batch
-                ).fetchall()
-                found.update((cid, blob_vector(blob)) for cid, blob in rows)
-        return found
+        return {cid: blob_vector(blob) for cid, blob in self._blobs("vector", chunk_ids)}
 
     def missing_vectors(self) -> list[str]:
         """Live chunks without a stored vector (an index made before vectors were kept here)."""
@@ -318,27 +356,32 @@ class Registry:
             ).fetchall()
         return [(r[0], r[1], r[2], r[3], blob_vector(r[4]) if r[4] is not None else None) for r in rows]
 
-    def stage_reindex_vectors(self, vectors: dict[str, np.ndarray]) -> None:
-        """Keep a re-embedded batch aside until the whole index is re-embedded (`vkb reindex`)."""
+    def stage_reindex_vectors(
+        self, vectors: dict[str, np.ndarray], terms: dict[str, LatentTerms] | None = None
+    ) -> None:
+        """Keep a re-embedded batch (vectors, and latent terms if the model makes them) aside until the
+        whole index is re-embedded (`vkb reindex`)."""
+        terms = terms or {}
         with self._transaction() as conn:
-            conn.execute(_STAGED)
+            _staged_table(conn)
             conn.executemany(
-                "INSERT OR REPLACE INTO staged_vectors (chunk_id, vector) VALUES (?, ?)",
-                [(cid, vector_blob(v)) for cid, v in vectors.items()],
+                "INSERT OR REPLACE INTO staged_vectors (chunk_id, vector, terms) VALUES (?, ?, ?)",
+                [(cid, vector_blob(v), terms[cid].to_blob() if cid in terms else None) for cid, v in vectors.items()],
             )
 
     def clear_reindex_vectors(self) -> None:
         with self._transaction() as conn:
-            conn.execute(_STAGED)
+            _staged_table(conn)
             conn.execute("DELETE FROM staged_vectors")
 
     def swap_in_reindex_vectors(self, model: str) -> None:
         """Make the re-embedded vectors the live ones, for `model`, in one transaction."""
         self.ensure_vector_column()
         with self._transaction() as conn:
-            conn.execute(_STAGED)
+            _staged_table(conn)
             conn.execute(
-                "UPDATE chunks SET vector = (SELECT s.vector FROM staged_vectors s WHERE s.chunk_id = chunks.chunk_id)"
+                "UPDATE chunks SET vector = (SELECT s.vector FROM staged_vectors s WHERE s.chunk_id = chunks.chunk_id),"
+                " terms = (SELECT s.terms FROM staged_vectors s WHERE s.chunk_id = chunks.chunk_id)"
                 " WHERE chunk_id IN (SELECT chunk_id FROM staged_vectors)"
             )
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('vector_model', ?)", (model,))
@@ -413,7 +456,16 @@ class Registry:
 
 
 # Created by the first `vkb reindex`, not on open: opening an index never writes to it.
-_STAGED = "CREATE TABLE IF NOT EXISTS staged_vectors (chunk_id TEXT PRIMARY KEY, vector BLOB NOT NULL)"
+_STAGED = "CREATE TABLE IF NOT EXISTS staged_vectors (chunk_id TEXT PRIMARY KEY, vector BLOB NOT NULL, terms BLOB)"
+
+
+def _staged_table(conn: sqlite3.Connection) -> None:
+    """The reindex's staging table, with the terms column an interrupted reindex of an older vkb lacks."""
+    conn.execute(_STAGED)
+    if not any(row[1] == "terms" for row in conn.execute("PRAGMA table_info(staged_vectors)")):
+        conn.execute("ALTER TABLE staged_vectors ADD COLUMN terms BLOB")
+
+
 _LIVE_IDS = "SELECT c.chunk_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id AND d.version = c.version"
 _DOC_SELECT = (
     "SELECT metadata, abs_path, fingerprint, version, chunk_count, page_count, warnings, ingested_at, ocr_pages"

@@ -7,6 +7,8 @@ one renamed. A kill before the registry's swap leaves the old index exactly as i
 reindex starts afresh); a kill after it is finished by the next open (`vectors.finish_interrupted_swap`)
 or the next write session (which rebuilds the collection from the registry). The lexical folder's
 vector copies are caches of the old vectors: they are removed and the generation bumped.
+With the e5 model the latent terms (`kb.latent_terms`) are made in the same pass and swapped in with
+the vectors; an e5 index made before latent terms existed is re-embedded to get them.
 
 The chunks keep their size. The next `vkb ingest` of a folder re-chunks its files for the new model
 (the chunking settings are part of every file's fingerprint).
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.diskspace import ensure_free_space
-from kb.embedding import Embedder, load_embedder
+from kb.embedding import Embedder, LatentEncoder, encode_passages, load_embedder
 from kb.errors import InputError
 from kb.knowledge_base import passage_text
 from kb.layout import IndexLayout
@@ -67,7 +69,8 @@ def reindex(settings: Settings, *, embedder: Embedder | None = None, progress: P
         finish_interrupted_swap(client, settings.collection, registry.vector_model())
         old = client.get_or_create_collection(settings.collection, embedding_function=None)
         previous = registry.vector_model() or (old.metadata or {}).get("vkb_model")
-        if previous == embedder.name:
+        adds_terms = isinstance(embedder, LatentEncoder) and registry.missing_terms() > 0
+        if previous == embedder.name and not adds_terms:
             raise NothingToReindex(f"the index is already built with {embedder.name}")
         documents = {record.doc_id: record for record in registry.documents()}
         live = registry.live_chunks()
@@ -80,14 +83,18 @@ def reindex(settings: Settings, *, embedder: Embedder | None = None, progress: P
             ids = [chunk_id for chunk_id, _, _ in batch]
             texts = [passage_text(chunk) for _, _, chunk in batch]
             too_long += sum(1 for n in embedder.count_tokens(texts) if n > embedder.max_tokens)
-            embeddings = embedder.embed_passages(texts)
+            encoded = encode_passages(embedder, texts)
+            embeddings = encoded.embeddings
             metadatas = [
                 vector_metadata(documents[doc_id].metadata, documents[doc_id].version, chunk.ordinal, chunk.page)
                 for _, doc_id, chunk in batch
             ]
             with step(index_dir, "storing re-embedded vectors"):
                 staging.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas)
-                registry.stage_reindex_vectors(dict(zip(ids, embeddings, strict=True)))
+                registry.stage_reindex_vectors(
+                    dict(zip(ids, embeddings, strict=True)),
+                    dict(zip(ids, encoded.terms, strict=True)) if encoded.terms is not None else None,
+                )
             if progress:
                 progress(min(start + BATCH, len(live)), len(live))
         with step(index_dir, "swapping in the re-embedded vectors"):

@@ -9,6 +9,7 @@ found where it can, and `kb.fusion.fuse` ranks them together.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from dataclasses import dataclass
@@ -20,11 +21,12 @@ import numpy as np
 from kb.analysis import Analyzer
 from kb.chunk_table import ChunkTable
 from kb.document_filters import Filters, SearchError, UnknownFilterValue, document_counts, matches, validate
-from kb.embedding import FUSION
+from kb.embedding import FUSION, LatentEncoder
 from kb.fusion import SignalScores, Weights, deduplicate, fuse
 from kb.highlight import make_snippet, match_spans
 from kb.hits import Hit
 from kb.knowledge_base import KnowledgeBase
+from kb.latent_terms import LatentMatrix
 from kb.layout import IndexLayout
 from kb.lexical import LexicalIndex
 from kb.matrix import VectorMatrix
@@ -123,12 +125,13 @@ class Searcher:
             lexical = LexicalIndex.build(chunk_ids, [self.analyzer.terms(t) for t in texts])
             self._save_lexical(lexical, folder)
         matrix = self._load_matrix(folder, chunk_ids)
+        latent = self._load_latent(folder, chunk_ids)
         titles = None
         if not TITLE_IN_TEXT:
             titles = LexicalIndex.build(
                 [d.doc_id for d in documents], [self.analyzer.terms(d.metadata.title) for d in documents]
             )
-        return ChunkTable(generation, chunk_ids, chunks, doc_rows, documents, lexical, matrix, titles)
+        return ChunkTable(generation, chunk_ids, chunks, doc_rows, documents, lexical, matrix, titles, latent)
 
     def _load_matrix(self, folder: Path, chunk_ids: list[str]) -> VectorMatrix:
         try:
@@ -144,6 +147,22 @@ class Searcher:
             return VectorMatrix.load(folder)  # memory-mapped: pages are read as queries touch them
         except OSError:
             return matrix  # a read-only index folder: keep the copy in memory
+
+    def _load_latent(self, folder: Path, chunk_ids: list[str]) -> LatentMatrix | None:
+        """The chunks' latent terms, for a model that makes them (saved beside the vector copy)."""
+        embedder = self.kb.embedder
+        if not isinstance(embedder, LatentEncoder):
+            return None
+        try:
+            latent = LatentMatrix.load(folder)
+            if latent.chunk_ids == chunk_ids:
+                return latent
+        except (OSError, ValueError):
+            pass
+        latent = LatentMatrix.build(chunk_ids, self.kb.registry.terms, embedder.latent_features)
+        with contextlib.suppress(OSError):  # a read-only index folder: keep it in memory
+            latent.save(folder)
+        return latent
 
     @staticmethod
     def _lexical_text(document: DocumentRecord, chunk: Chunk) -> str:
@@ -229,6 +248,7 @@ class Searcher:
             ranked = fuse(parts, plan.weights.method, plan.weights.rrf_k)
         score_of = dict(ranked)
         rows = deduplicate([row for row, _ in ranked], table.span_list, table.texts, plan.k)
+        found = {name: got for name, got in found.items() if got}  # a silent signal (off, or no match) has no score
         return [
             self._hit(table, rank, row, score_of[row], {name: got.get(row, 0.0) for name, got in found.items()}, plan)
             for rank, row in enumerate(rows, start=1)

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 _TEMPORARY = re.compile(r"\.(\d+)(?:-[0-9a-f]+)?\.tmp$")
@@ -59,3 +60,19 @@ def sweep(folder: Path) -> int:
         except OSError:  # read-only, or another process swept it first
             pass
     return removed
+
+
+def write_together(folder: Path, writers: dict[str, Callable[[Path], object]]) -> None:
+    """Write each named file to this process's temporary beside it, then move them into place in the
+    given order (a reader checks the last against the first); what a killed save left goes first."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sweep(folder)
+    temporaries = {name: folder / private_name(name) for name in writers}
+    try:
+        for name, write in writers.items():
+            write(temporaries[name])
+        for name, temporary in temporaries.items():
+            temporary.replace(folder / name)
+    finally:
+        for temporary in temporaries.values():
+            temporary.unlink(missing_ok=True)

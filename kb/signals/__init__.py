@@ -4,11 +4,22 @@
 
 from kb.signals.base import QueryContext, Scores, Signal, SignalFactory
 from kb.signals.dense import DenseSignal
+from kb.signals.latent import LatentSignal
 from kb.signals.lexical import LexicalSignal
 
 SIGNALS: tuple[SignalFactory, ...] = (
     LexicalSignal,
     DenseSignal,
+    LatentSignal,
 )
 
-__all__ = ["SIGNALS", "DenseSignal", "LexicalSignal", "QueryContext", "Scores", "Signal", "SignalFactory"]
+__all__ = [
+    "SIGNALS",
+    "DenseSignal",
+    "LatentSignal",
+    "LexicalSignal",
+    "QueryContext",
+    "Scores",
+    "Signal",
+    "SignalFactory",
+]

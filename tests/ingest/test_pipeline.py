@@ -106,7 +106,7 @@ def test_interrupted_write_is_invisible_and_repaired(tmp_path: Path, hash_kb: Kn
     hash_kb.registry.stage_chunks(record.doc_id, "deadbeef0000", chunks)
     hash_kb.vectors.add(
         [f"{record.doc_id}:deadbeef0000:{c.ordinal}" for c in chunks],
-        hash_kb.embed_chunks(chunks),
+        hash_kb.embed_chunks(chunks).embeddings,
         [{"doc_id": record.doc_id, "version": "deadbeef0000"}] * len(chunks),
     )
     assert {cid for cid, _, _ in hash_kb.registry.live_chunks()} == live  # readers still see the old version
