@@ -25,7 +25,7 @@ from filelock import FileLock
 
 from kb.citations import Citation, Context, cite, passage_context
 from kb.diskspace import ensure_free_space
-from kb.embedding import CHUNK_TOKENS, Embedder, EncodedPassages, encode_passages, load_embedder
+from kb.embedding import CHUNK_TOKENS, Embedder, EncodedPassages, LatentEncoder, encode_passages, load_embedder
 from kb.hits import Hit
 from kb.layout import IndexLayout
 from kb.records import Chunk, DocumentContent, DocumentLookup, DocumentMetadata, DocumentRecord, FailureRecord, PageSpan
@@ -197,6 +197,11 @@ class KnowledgeBase:
 
     def failures(self) -> list[FailureRecord]:
         return self.registry.failures()
+
+    def passages_without_latent_terms(self) -> int:
+        """Live passages lacking the latent terms this model makes (0 for a model that makes none):
+        an index from before latent terms, which `vkb reindex` completes."""
+        return self.registry.missing_terms() if isinstance(self.embedder, LatentEncoder) else 0
 
     def source_to_text(self, doc_id: str, position: int) -> int:
         """Map a character position of the document's source file onto its extracted text."""

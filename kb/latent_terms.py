@@ -11,7 +11,7 @@ At ingest the head runs on torch (`kb.e5_torch`) over the token states of the sa
 makes the passage's dense vector, so the terms cost one extra matrix product, not a second pass (the
 engine's own recipe reads the text again without e5's "passage: " prefix; both were measured, README).
 Queries use the engine's `sparse` (a 15 ms pass). A passage keeps its `PASSAGE_TERMS` strongest
-features; `LatentMatrix` holds them for every live chunk as a sparse matrix, one column per feature.
+features; `LatentMatrix` holds them for every live chunk as posting lists, one per feature.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -29,12 +29,9 @@ from kb.temp_files import write_together
 
 PASSAGE_TERMS = 128  # features kept per passage (256 measured no better; see README)
 QUERY_TERMS = 256  # features kept per query
-FILE = "latent_terms.npz"
+FILES = ("latent_indptr.npy", "latent_rows.npy", "latent_weights.npy")
 IDS = "latent_ids.json"
 FETCH_BATCH = 5000
-if TYPE_CHECKING:
-    from scipy import sparse
-
 Fetch = Callable[[list[str]], Mapping[str, "LatentTerms"]]
 
 
@@ -107,78 +104,83 @@ class SparseHead:
 
 
 class LatentMatrix:
-    """Every live chunk's latent terms: row i belongs to chunk_ids[i], column j is feature j."""
+    """Every live chunk's latent terms as posting lists: for feature f, `rows[indptr[f]:indptr[f + 1]]`
+    are the chunk rows (of `chunk_ids`) that have it and `weights[...]` their weights. A query scores
+    only the postings of its own features (numpy alone: no sparse-matrix library to import)."""
 
-    def __init__(self, chunk_ids: list[str], matrix: sparse.csc_matrix) -> None:
-        if matrix.shape[0] != len(chunk_ids):
-            raise ValueError(f"{len(chunk_ids)} ids but {matrix.shape[0]} rows")
+    def __init__(self, chunk_ids: list[str], indptr: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> None:
+        if len(rows) != len(weights) or int(indptr[-1]) != len(rows):
+            raise ValueError("latent postings do not agree")
         self.chunk_ids = chunk_ids
-        self.matrix = matrix
+        self.indptr, self.rows, self.weights = indptr, rows, weights
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
 
     @property
+    def features(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
     def empty(self) -> bool:
         """No chunk has terms (an index made before latent terms: `vkb reindex` adds them)."""
-        return bool(self.matrix.nnz == 0)
+        return len(self.rows) == 0
 
     def scores(self, query: LatentTerms) -> np.ndarray:
         """The dot product of the query's terms with every row's."""
-        columns = np.asarray(query.features, dtype=np.int64)
-        inside = columns < self.matrix.shape[1]
-        if not inside.any():
+        spans = [
+            (int(self.indptr[f]), int(self.indptr[f + 1]), float(w))
+            for f, w in zip(query.features.tolist(), query.weights.tolist(), strict=True)
+            if f < self.features
+        ]
+        spans = [(a, b, w) for a, b, w in spans if b > a]
+        if not spans:
             return np.zeros(len(self), dtype=np.float32)
-        part = self.matrix[:, columns[inside]]
-        return np.asarray(part @ np.asarray(query.weights, dtype=np.float32)[inside], dtype=np.float32).ravel()
+        rows = np.concatenate([self.rows[a:b] for a, b, _ in spans])
+        weights = np.concatenate([self.weights[a:b] * w for a, b, w in spans])
+        return np.bincount(rows, weights=weights, minlength=len(self)).astype(np.float32)
 
     # --- persistence -------------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
-        write_together(
-            folder,
-            {
-                IDS: lambda path: path.write_text(json.dumps(self.chunk_ids), encoding="utf-8"),
-                FILE: self._write_matrix,
-            },
-        )
-
-    def _write_matrix(self, path: Path) -> None:
-        from scipy import sparse
-
-        with path.open("wb") as handle:
-            sparse.save_npz(handle, self.matrix, compressed=False)
+        arrays = dict(zip(FILES, (self.indptr, self.rows, self.weights), strict=True))
+        writers: dict[str, Callable[[Path], object]] = {
+            IDS: lambda path: path.write_text(json.dumps(self.chunk_ids), encoding="utf-8"),
+            **{name: _npy_writer(array) for name, array in arrays.items()},
+        }
+        write_together(folder, writers)
 
     @classmethod
     def load(cls, folder: Path) -> LatentMatrix:
-        from scipy import sparse
-
         chunk_ids = json.loads((folder / IDS).read_text(encoding="utf-8"))
-        return cls(chunk_ids, sparse.load_npz(folder / FILE).tocsc())
+        indptr, rows, weights = (np.load(folder / name, mmap_mode="r") for name in FILES)
+        return cls(chunk_ids, indptr, rows, weights)
 
     @classmethod
     def build(cls, chunk_ids: list[str], fetch: Fetch, features: int) -> LatentMatrix:
-        """Terms for `chunk_ids` from the registry; a chunk without terms gets an empty row."""
-        from scipy import sparse
-
-        indptr, indices, data = [0], [], []
+        """Terms for `chunk_ids` from the registry; a chunk without terms has no postings."""
+        feature_parts, row_parts, weight_parts = [], [], []
         for start in range(0, len(chunk_ids), FETCH_BATCH):
             batch = chunk_ids[start : start + FETCH_BATCH]
             found = fetch(batch)
-            for cid in batch:
+            for row, cid in enumerate(batch, start=start):
                 terms = found.get(cid)
                 if terms is not None and len(terms):
-                    indices.append(terms.features.astype(np.int32))
-                    data.append(terms.weights)
-                    indptr.append(indptr[-1] + len(terms))
-                else:
-                    indptr.append(indptr[-1])
-        matrix = sparse.csr_matrix(
-            (
-                np.concatenate(data) if data else np.zeros(0, np.float32),
-                np.concatenate(indices) if indices else np.zeros(0, np.int32),
-                np.asarray(indptr),
-            ),
-            shape=(len(chunk_ids), features),
-            dtype=np.float32,
-        )
-        return cls(chunk_ids, matrix.tocsc())
+                    feature_parts.append(terms.features.astype(np.int64))
+                    row_parts.append(np.full(len(terms), row, dtype=np.int32))
+                    weight_parts.append(terms.weights.astype(np.float32))
+        if not feature_parts:
+            empty_rows, empty_weights = np.zeros(0, np.int32), np.zeros(0, np.float32)
+            return cls(chunk_ids, np.zeros(features + 1, np.int64), empty_rows, empty_weights)
+        feature = np.concatenate(feature_parts)
+        order = np.argsort(feature, kind="stable")
+        indptr = np.zeros(features + 1, dtype=np.int64)
+        np.cumsum(np.bincount(feature, minlength=features), out=indptr[1:])
+        return cls(chunk_ids, indptr, np.concatenate(row_parts)[order], np.concatenate(weight_parts)[order])
+
+
+def _npy_writer(array: np.ndarray) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        with path.open("wb") as handle:
+            np.save(handle, np.asarray(array))
+
+    return write

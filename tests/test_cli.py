@@ -36,6 +36,27 @@ def test_ingest_docs_and_rerun(tmp_path: Path) -> None:
     assert all(d["chunk_count"] > 0 and d["stakeholder"] == "stat" for d in docs)
     table = runner.invoke(app, ["docs"])
     assert "Framtidens vårdkompetens" in table.stdout
+    assert "latent terms" not in table.stdout  # ingested with them
+
+
+def test_an_index_from_before_latent_terms_is_told_and_completed_by_reindex(tmp_path: Path) -> None:
+    import sqlite3
+
+    from kb import IndexLayout, load_settings
+
+    assert runner.invoke(app, ["ingest", str(SEED_CORPUS)]).exit_code == 0
+    layout = IndexLayout.at(load_settings().index)
+    with sqlite3.connect(layout.registry) as conn:  # as an older vkb left it
+        conn.execute("UPDATE chunks SET terms = NULL")
+    shutil.rmtree(layout.search_cache)
+    listing = runner.invoke(app, ["docs"])
+    assert listing.exit_code == 0 and "indexed before latent terms" in listing.stdout
+    assert "vkb reindex" in listing.stdout
+    done = runner.invoke(app, ["reindex"])
+    assert done.exit_code == 0 and "now with latent terms" in done.stdout, done.output
+    assert "latent terms" not in runner.invoke(app, ["docs"]).stdout
+    again = runner.invoke(app, ["reindex"])
+    assert again.exit_code == 1 and "already built" in again.output
 
 
 @pytest.mark.parametrize(

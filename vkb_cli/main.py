@@ -100,6 +100,12 @@ def docs(
         typer.echo(json.dumps([_document_json(r) for r in records], ensure_ascii=False, indent=2))
         return
     print_documents(records, failures)
+    lacking = kb.passages_without_latent_terms()
+    if lacking:
+        typer.echo(
+            f"\n{lacking} passage(s) were indexed before latent terms (a ranking signal of {kb.embedder.name}); "
+            "run `vkb reindex` to add them"
+        )
 
 
 def _document_json(record: Any) -> dict[str, Any]:
@@ -248,7 +254,10 @@ def reindex(
     finally:
         if bar is not None:
             bar.close()
-    typer.echo(f"re-embedded {report.chunks} chunks: {report.previous_model} -> {report.model}")
+    if report.previous_model == report.model:
+        typer.echo(f"re-embedded {report.chunks} chunks with {report.model}, now with latent terms")
+    else:
+        typer.echo(f"re-embedded {report.chunks} chunks: {report.previous_model} -> {report.model}")
     if report.too_long:
         typer.secho(
             f"warning: {report.too_long} chunks are longer than {report.model} reads; "
