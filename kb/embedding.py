@@ -237,7 +237,7 @@ class E5Embedder:
         self._passages = passages
         self._torch: E5Torch | None = None  # loaded at the first passages (ingest), never for a search
         self._head: SparseHead | None = None  # the latent-terms head on torch, with it
-        # A second engine handle (the model file is memory-mapped: 20 ms, no second copy) for latent
+        # A second engine handle (the model file is memory-mapped: <20 ms, no second copy) for latent
         # terms, with its own lock, so a query's terms are encoded while its vector is (`LatentSignal`).
         self._terms_model: Any = None
         self._terms_lock = threading.Lock()
