@@ -151,7 +151,7 @@ class KnowledgeBase:
         version = hashlib.sha256(f"{fingerprint}\x1f{metadata.model_dump_json()}".encode()).hexdigest()[:12]
         doc_id = metadata.doc_id
         index_dir = Path(self.settings.index).expanduser()
-        ensure_free_space(index_dir, self.settings.min_free_mb, write_estimate(content.text, chunks, embeddings))
+        ensure_free_space(index_dir, self.settings.min_free_mb, write_estimate(content.text, chunks, embeddings, terms))
         with step(index_dir, "staging the document's chunks", vectors=False):
             self.registry.stage_chunks(doc_id, version, chunks, embeddings, terms)
         with step(index_dir, "adding the document's vectors"):
@@ -263,12 +263,16 @@ def passage_text(chunk: Chunk) -> str:
     return " ".join(chunk.text.split())
 
 
-def write_estimate(text: str, chunks: Sequence[Chunk], embeddings: np.ndarray) -> int:
+def write_estimate(
+    text: str, chunks: Sequence[Chunk], embeddings: np.ndarray, terms: Sequence[LatentTerms] | None = None
+) -> int:
     """Bytes a document may take on disk while it is written, generously: its text and chunk texts in
     the registry and its WAL; each vector in the registry, its WAL, Chroma's log, its HNSW files and
-    the readers' vector copy; SQLite and Chroma's per-row overhead."""
+    the readers' vector copy; latent terms in the registry, its WAL and the readers' postings; SQLite
+    and Chroma's per-row overhead."""
     texts = len(text.encode()) + sum(len(c.text.encode()) for c in chunks)
-    return 3 * texts + 6 * int(embeddings.nbytes) + 4096 * len(chunks)
+    latent = sum(6 * len(t) for t in terms) if terms is not None else 0
+    return 3 * texts + 6 * int(embeddings.nbytes) + 3 * latent + 4096 * len(chunks)
 
 
 def open_documents(index: Path) -> DocumentLookup | None:
