@@ -38,7 +38,9 @@ class QueryContext:
 
 
 class Signal(Protocol):
-    """A search signal. `name` keys its weight (`Weights.weight`) and its score on `Hit.scores`."""
+    """A search signal. `name` keys its weight (`Weights.weight`) and its score on `Hit.scores`.
+    A signal may also have `prepare(context)`, called before any signal's `candidates`, to start slow
+    work that can overlap the others' (`LatentSignal` encodes the query's terms on a worker thread)."""
 
     name: str
 
