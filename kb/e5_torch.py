@@ -19,6 +19,7 @@ torch is imported only when passages are embedded (ingest, reindex), never for a
 
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,14 @@ def bf16_matmuls() -> bool:
         return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
     except RuntimeError:  # pragma: no cover - a torch build without the CPU probes
         return False
+
+
+def _within_thread_limit(threads: int) -> int:
+    """No more threads than OpenMP's OMP_THREAD_LIMIT allows (vkb's OCR sets it to 1 for Tesseract, and
+    child processes inherit it): torch asked for more than the limit gave bfloat16 products of NaN or
+    garbage in 2 of 3 ingests (measured), float32 ones never."""
+    limit = os.environ.get("OMP_THREAD_LIMIT", "").strip()
+    return max(1, min(threads, int(limit))) if limit.isdigit() and int(limit) > 0 else threads
 
 
 def model_file() -> Path:
@@ -142,7 +151,7 @@ class E5Torch:
 
         self._torch = torch
         if threads:
-            torch.set_num_threads(threads)
+            torch.set_num_threads(_within_thread_limit(threads))
         self.bf16 = bf16_matmuls() if bf16 is None else bf16
         data = (path or model_file()).read_bytes()
         reader = _Reader(data)
@@ -240,17 +249,25 @@ class E5Torch:
 
     def encode(self, token_lists: list[list[int]]) -> np.ndarray:
         """Unit vectors for texts given as full token lists (each at most `max_positions` long)."""
-        states, keep = self._forward(token_lists)
+        states, keep = self._checked_forward(token_lists)
         return self._pool(states, keep)
 
     def encode_with_terms(self, token_lists: list[list[int]], head: SparseHead) -> tuple[np.ndarray, list[LatentTerms]]:
         """Unit vectors and latent terms (`kb.latent_terms`) from one forward pass: the terms read the
         final states of each text's own tokens, after <s> and "passage: " and before </s>."""
-        states, keep = self._forward(token_lists)
+        states, keep = self._checked_forward(token_lists)
         skip = 1 + self.prefix_tokens
         with self._precision():
             terms = [head.terms(states[row, skip : len(tokens) - 1]) for row, tokens in enumerate(token_lists)]
         return self._pool(states, keep), terms
+
+    def _checked_forward(self, token_lists: list[list[int]]) -> tuple[Any, Any]:
+        """`_forward`, in float32 for good if bfloat16 products ever give a non-finite state."""
+        states, keep = self._forward(token_lists)
+        if self.bf16 and not bool(self._torch.isfinite(states).all()):
+            self.bf16 = False
+            states, keep = self._forward(token_lists)
+        return states, keep
 
     def _precision(self) -> Any:
         """bfloat16 matrix products where the CPU has units for them (see `bf16_matmuls`), else float32."""

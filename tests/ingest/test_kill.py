@@ -70,7 +70,9 @@ def _kill_while_a_document_is_pending(process: subprocess.Popen[bytes], registry
 def test_sigkill_mid_ingest_then_rerun_equals_clean_ingest(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
     root = _corpus(tmp_path)
     clean = tmp_path / "clean-index"
-    assert _ingest(root, clean).wait() == 0
+    first = _ingest(root, clean)
+    out, err = first.communicate()
+    assert first.returncode == 0 and b" 0 failed" in out, (out[-2000:], err[-2000:])
     expected_docs, expected_chunks = _state(clean, real_embedder)
 
     killed = tmp_path / "killed-index"

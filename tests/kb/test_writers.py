@@ -78,7 +78,11 @@ def test_searches_keep_working_while_another_process_ingests_and_then_see_its_do
     assert "1 added · 1 updated" in out
     assert not errors, errors[:3]
     for mode in MODES:  # the writer's documents, without reopening anything
-        assert real_kb.search("lodjursinventering i fjällen", k=1, mode=mode)[0].source_path == "lodjur.md"  # type: ignore[arg-type]
+        found = real_kb.search("lodjursinventering i fjällen", k=3, mode=mode)  # type: ignore[arg-type]
+        table = real_kb.searcher.table()
+        hits = [(h.source_path, h.scores) for h in found]
+        seen = (mode, table.generation, real_kb.registry.generation(), len(table), hits)
+        assert found[0].source_path == "lodjur.md", seen
         top = real_kb.search("bäverdammar hemtjänstens resor", k=1, mode=mode)[0]  # type: ignore[arg-type]
         assert top.source_path == changed.name and "bäverdammar" in top.text
 
