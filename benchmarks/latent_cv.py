@@ -12,19 +12,14 @@ Usage: .venv/bin/python benchmarks/latent_cv.py --index DIR --queries ../shared/
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
-from kb import KnowledgeBase, load_settings
-from kb.evaluation import load_queries
 from kb.fusion import Weights
 
 try:
     from benchmarks.fusion_cv import Result, fold, mrr, ranks, recall10
-    from benchmarks.query_weight_cv import held_out, repeated_two_fold
+    from benchmarks.query_weight_cv import cv_setup, held_out, repeated_two_fold
 except ImportError:  # run as a script from the benchmarks folder
     from fusion_cv import Result, fold, mrr, ranks, recall10  # type: ignore[no-redef]
-    from query_weight_cv import held_out, repeated_two_fold  # type: ignore[no-redef]
+    from query_weight_cv import cv_setup, held_out, repeated_two_fold  # type: ignore[no-redef]
 
 DENSE = (0.75, 1.0, 1.5, 2.0)
 LATENT = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
@@ -32,14 +27,7 @@ Setting = tuple[float, float]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--queries", type=Path, required=True)
-    parser.add_argument("--splits", type=int, default=200)
-    args = parser.parse_args()
-    queries = load_queries(args.queries)
-    ids = [q.id for q in queries]
-    kb = KnowledgeBase.open(load_settings(index=args.index))
+    args, queries, ids, kb = cv_setup(__doc__)
     title = kb.searcher.weights.title
     runs: dict[Setting, Result] = {
         (d, w): ranks(kb, queries, Weights(dense=d, title=title, latent=w), "hybrid") for d in DENSE for w in LATENT

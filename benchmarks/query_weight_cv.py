@@ -61,6 +61,17 @@ def held_out(runs: dict[Setting, Result], settings: list[Setting], halves: list[
     return pooled
 
 
+def cv_setup(doc: str | None) -> tuple[argparse.Namespace, list[EvalQuery], list[str], KnowledgeBase]:
+    """The command line every cross-validation script here shares: --index, --queries, --splits."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--queries", type=Path, required=True)
+    parser.add_argument("--splits", type=int, default=200)
+    args = parser.parse_args()
+    queries = load_queries(args.queries)
+    return args, queries, [q.id for q in queries], KnowledgeBase.open(load_settings(index=args.index))
+
+
 def repeated_two_fold(
     runs: dict[Setting, Result], families: dict[str, list[Setting]], ids: list[str], splits: int
 ) -> dict[str, list[float]]:
@@ -80,14 +91,7 @@ def repeated_two_fold(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--queries", type=Path, required=True)
-    parser.add_argument("--splits", type=int, default=200)
-    args = parser.parse_args()
-    queries = load_queries(args.queries)
-    ids = [q.id for q in queries]
-    kb = KnowledgeBase.open(load_settings(index=args.index))
+    args, queries, ids, kb = cv_setup(__doc__)
     covered = {q.id: coverage(kb, q.query) for q in queries}
     for kind in sorted({q.kind for q in queries}):
         print(f"coverage {kind:11} {statistics.mean(covered[q.id] for q in queries if q.kind == kind):.2f}")
